@@ -1,0 +1,139 @@
+# kapsule: plain Makefile. Sources are found by folder, so adding a file to
+# src/<layer>/ or tests/unit/ needs no edit here.
+#
+#   make            library (static + shared) and the kapsule command
+#   make test       every test; last line "N passed, N failed, N skipped"
+#   make sanitize   the same tests under ASan + UBSan (build/san)
+#   make fuzz       libFuzzer harnesses (clang), build/fuzz/*
+#   make bench      benchmarks, printed as a table
+#   make demo       the main job on an embedded store
+#   make CC=clang   everything builds clean with gcc and clang
+
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+SAN     ?=
+CFLAGS_EXTRA ?=
+LDFLAGS_EXTRA ?=
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) -g $(WARN) \
+           -fvisibility=hidden -fPIC -Iinclude -Isrc $(SAN) $(CFLAGS_EXTRA)
+ifneq (,$(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)))
+CFLAGS  += -Wno-gnu-label-as-value
+endif
+LIBS    := -lsodium -lcrypto -lsqlite3 -ljansson -lm
+LDFLAGS := $(SAN) $(LDFLAGS_EXTRA)
+
+# Every layer but the command line goes into libkapsule.
+LIB_SRC := $(sort $(wildcard src/util/*.c src/wasm/*.c src/cbor/*.c \
+             src/crypto/*.c src/capsule/*.c src/host/*.c src/store/*.c \
+             src/log/*.c src/runtime/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(sort $(wildcard tests/spec/*.c tests/tools/*.c))
+TOOL_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
+
+STATIC  := $(BUILD)/libkapsule.a
+SHARED  := $(BUILD)/libkapsule.so
+KAPSULE := $(BUILD)/kapsule
+
+.PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports
+all: $(STATIC) $(SHARED) $(KAPSULE) guest
+
+lib: $(STATIC) $(SHARED)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LIBS)
+
+$(KAPSULE): $(CLI_OBJ) $(STATIC)
+	$(CC) -o $@ $(CLI_OBJ) $(STATIC) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/tests/%_test: tests/unit/%_test.c tests/unit/test.h $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/tests/spec/%: tests/spec/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+# Guest modules: guest/*.c are logic modules in C, built for wasm32 with
+# clang and wasm-ld; tests/wat/*.wat are hand-written test modules (wabt).
+GUEST_SRC := $(sort $(wildcard guest/*.c))
+GUEST_BIN := $(GUEST_SRC:guest/%.c=$(BUILD)/guest/%.wasm)
+WAT_SRC   := $(sort $(wildcard tests/wat/*.wat))
+WAT_BIN   := $(WAT_SRC:tests/wat/%.wat=$(BUILD)/wat/%.wasm)
+WASM_CC   ?= clang
+WASM_CFLAGS := --target=wasm32 -O2 -nostdlib -ffreestanding -Wall -Wextra \
+           -Werror -Iguest -Wl,--no-entry -Wl,--export-dynamic \
+           -Wl,--allow-undefined -Wl,-z,stack-size=65536
+guest: $(GUEST_BIN) $(WAT_BIN)
+$(BUILD)/guest/%.wasm: guest/%.c $(wildcard guest/*.h)
+	@mkdir -p $(dir $@)
+	$(WASM_CC) $(WASM_CFLAGS) -o $@ $<
+$(BUILD)/wat/%.wasm: tests/wat/%.wat
+	@mkdir -p $(dir $@)
+	wat2wasm --enable-all -o $@ $<
+
+# Fuzzing. tests/fuzz/<kind>_fuzz.c defines LLVMFuzzerTestOneInput. "make
+# fuzz" links each with libFuzzer (clang); "make test" links each with
+# tests/fuzz/replay_main.c and replays tests/corpus/<kind>/ through it.
+FUZZ_SRC   := $(filter-out tests/fuzz/replay_main.c,$(sort $(wildcard tests/fuzz/*_fuzz.c)))
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay/%)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
+$(BUILD)/tests/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(STATIC) $(LDFLAGS) $(LIBS)
+
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang OPT="-O1" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  fuzz-bins
+fuzz-bins: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
+$(BUILD)/%_fuzz: tests/fuzz/%_fuzz.c $(STATIC)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+
+test: all $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
+	@BUILD=$(BUILD) tests/run.sh
+
+# The same tests under ASan + UBSan; any report fails the run.
+sanitize:
+	$(MAKE) BUILD=build/san OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  test
+
+# Only kp_* and kw_* may leave the shared library.
+check-exports: $(SHARED)
+	@bad=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' \
+	  | grep -v -E '^(kp_|kw_|_init$$|_fini$$|_edata$$|_end$$|__bss_start$$)' || true); \
+	if [ -n "$$bad" ]; then echo "unexpected exports:"; echo "$$bad"; exit 1; fi; \
+	echo "exports ok"
+
+bench: all
+	@BUILD=$(BUILD) bench/run.sh
+
+demo: all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+clean:
+	rm -rf build demo-store
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

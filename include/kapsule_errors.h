@@ -1,0 +1,54 @@
+/*
+ * kapsule_errors.h: the one table of kapsule's stable status codes.
+ *
+ * X(enum name, number, "E_NAME", exit status, "what it means").
+ * Numbers are never renumbered and never reused; a retired code keeps its
+ * line with "retired" in its text. Exit statuses follow DESIGN.md: 1 the
+ * thing checked is invalid or rejected, 2 usage error, 3 environment error.
+ *
+ *   1..99     generic
+ *   100..299  the WebAssembly engine: see KW_STATUS_LIST in kapsule_wasm.h
+ *             (the same numbers and names; all exit 1 except E_NOMEM)
+ *   300..399  CBOR            400..499  crypto and signatures
+ *   500..599  capsules, keys, age encryption
+ *   600..699  host interface, policy, capabilities
+ *   700..799  store           800..899  audit log
+ *   900..999  runtime: ingest, receipts, replay, services
+ *
+ * The error table is printed by `kapsule errors`.
+ */
+#ifndef KAPSULE_ERRORS_H
+#define KAPSULE_ERRORS_H
+
+#define KP_STATUS_LIST(X)                                                              \
+    X(KP_OK, 0, "OK", 0, "success")                                                    \
+    /* ---- generic 1..99 ---- */                                                      \
+    X(KP_E_NOMEM, 1, "E_NOMEM", 3, "out of memory")                                    \
+    X(KP_E_IO, 2, "E_IO", 3, "input/output error")                                     \
+    X(KP_E_USAGE, 3, "E_USAGE", 2, "usage error")                                      \
+    X(KP_E_INTERNAL, 4, "E_INTERNAL", 3, "internal error")                             \
+    X(KP_E_NOT_FOUND, 5, "E_NOT_FOUND", 1, "no such item")                             \
+    X(KP_E_EXISTS, 6, "E_EXISTS", 1, "already exists")                                 \
+    X(KP_E_TRUNCATED, 7, "E_TRUNCATED", 1, "input ends early")                         \
+    X(KP_E_LIMIT, 8, "E_LIMIT", 1, "input exceeds a size limit")                       \
+    X(KP_E_DISK_FULL, 9, "E_DISK_FULL", 3, "no space left on device")                  \
+    X(KP_E_ARG, 10, "E_ARG", 2, "invalid argument")                                    \
+    X(KP_E_NO_FILE, 11, "E_NO_FILE", 3, "file not found")                              \
+    X(KP_E_PERMISSION, 12, "E_PERMISSION", 3, "permission denied")                     \
+    X(KP_E_JSON, 13, "E_JSON", 1, "malformed JSON")                                    \
+    /* ---- CBOR 300..399 ---- */                                                     \
+                                                                                       \
+    /* ---- crypto and signatures 400..499 ---- */                                    \
+                                                                                       \
+    /* ---- capsules, keys, age 500..599 ---- */                                      \
+                                                                                       \
+    /* ---- host, policy, capabilities 600..699 ---- */                               \
+                                                                                       \
+    /* ---- store 700..799 ---- */                                                    \
+                                                                                       \
+    /* ---- audit log 800..899 ---- */                                                \
+                                                                                       \
+    /* ---- runtime 900..999 ---- */                                                  \
+    /* end of table */
+
+#endif /* KAPSULE_ERRORS_H */

@@ -1,0 +1,31 @@
+/*
+ * cli.h: what the verbs of the kapsule command share. The command line is
+ * the only layer that prints to users or chooses an exit status: 0 success,
+ * 1 the thing checked is invalid or rejected, 2 usage, 3 environment.
+ */
+#ifndef KP_CLI_H
+#define KP_CLI_H
+
+#include <stdio.h>
+
+#include "kapsule.h"
+
+/* A verb: argv[0] is the verb's name; returns the process exit status. */
+typedef int (*cli_verb_fn)(int argc, char **argv);
+
+/* Prints "kapsule: E_CODE: message" to stderr; returns the code's exit status. */
+int cli_fail(const kp_error *e);
+/* As cli_fail for a code and a formatted message. */
+int cli_failf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "kapsule VERB: message" and the hint to use --help; returns 2. */
+int cli_usage(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 when arg is -h or --help. */
+int cli_is_help(const char *arg);
+/* The store folder: --store, else $KAPSULE_HOME, else ~/.kapsule. */
+const char *cli_store_dir(const char *opt);
+
+/* The verbs, one file each. */
+int cli_version(int argc, char **argv);
+int cli_errors(int argc, char **argv);
+
+#endif

@@ -1,0 +1,57 @@
+/* common.c: error printing and option helpers shared by every verb. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_fail(const kp_error *e)
+{
+    const char *name = kp_status_name(e->code);
+    if (e->offset >= 0)
+        fprintf(stderr, "kapsule: %s: %s (at byte %lld)\n", name ? name : "E_UNKNOWN", e->msg,
+                (long long)e->offset);
+    else
+        fprintf(stderr, "kapsule: %s: %s\n", name ? name : "E_UNKNOWN", e->msg);
+    return kp_status_exit(e->code);
+}
+
+int cli_failf(int code, const char *fmt, ...)
+{
+    kp_error e;
+    kp_error_clear(&e);
+    e.code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.msg, sizeof e.msg, fmt, ap);
+    va_end(ap);
+    return cli_fail(&e);
+}
+
+int cli_usage(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "kapsule %s: ", verb);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'kapsule %s --help')\n", verb);
+    return 2;
+}
+
+int cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+const char *cli_store_dir(const char *opt)
+{
+    static char path[4096];
+    if (opt && *opt) return opt;
+    const char *env = getenv("KAPSULE_HOME");
+    if (env && *env) return env;
+    const char *home = getenv("HOME");
+    snprintf(path, sizeof path, "%s/.kapsule", home && *home ? home : ".");
+    return path;
+}

@@ -1,0 +1,43 @@
+/*
+ * main.c: the kapsule command. "kapsule VERB [options]", git-style; each
+ * verb lives in its own file and parses its own options.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    cli_verb_fn run;
+    const char *summary;
+} verbs[] = {
+    {"errors", cli_errors, "list every status code, its exit status and meaning"},
+    {"version", cli_version, "print the version"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kapsule VERB [options]   (kapsule VERB --help for more)\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+    fprintf(f, "\nexit status: 0 ok, 1 invalid or rejected, 2 usage, 3 environment\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (cli_is_help(argv[1])) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) return cli_version(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(argv[1], verbs[i].name) == 0) return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "kapsule: unknown verb '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

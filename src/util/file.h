@@ -1,0 +1,30 @@
+/*
+ * file.h: whole-file reads and crash-safe writes, with errno mapped to the
+ * status table (missing file, disk full, permission).
+ */
+#ifndef KP_UTIL_FILE_H
+#define KP_UTIL_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kapsule.h"
+
+/*
+ * Reads all of path ("-" is standard input) into a new buffer of *len bytes
+ * plus a NUL that is not counted. Fails with KP_E_LIMIT beyond max bytes.
+ * The caller frees *out with mem_free(*out, *len + 1).
+ */
+int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, kp_error *err);
+/*
+ * Writes data to path through a temporary file in the same folder, fsync
+ * and rename, so that path holds either the old or the new bytes, never a
+ * mix. mode is the new file's permission bits (e.g. 0600 for secrets).
+ */
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                      kp_error *err);
+/* Creates dir and its parents with the given mode; existing is fine. */
+int file_mkdirs(const char *dir, mode_t mode, kp_error *err);
+
+#endif
