@@ -11,6 +11,12 @@
 
 CC      ?= cc
 BUILD   ?= build
+# V=1 shows every command
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 OPT     ?= -O2
 SAN     ?=
 CFLAGS_EXTRA ?=
@@ -50,30 +56,37 @@ lib: $(STATIC) $(SHARED)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)ar rcs $@ $^
 
 $(SHARED): $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -o $@ $^ $(LDFLAGS) $(LIBS)
 
 $(KAPSULE): $(CLI_OBJ) $(STATIC)
-	$(CC) -o $@ $(CLI_OBJ) $(STATIC) $(LDFLAGS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $(CLI_OBJ) $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/%_test: tests/unit/%_test.c tests/unit/test.h $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/spec/%: tests/spec/%.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
 
 # Guest modules: guest/*.c are logic modules in C, built for wasm32 with
 # clang and wasm-ld; tests/wat/*.wat are hand-written test modules (wabt).
@@ -88,10 +101,12 @@ WASM_CFLAGS := --target=wasm32 -O2 -nostdlib -ffreestanding -Wall -Wextra \
 guest: $(GUEST_BIN) $(WAT_BIN)
 $(BUILD)/guest/%.wasm: guest/%.c $(wildcard guest/*.h)
 	@mkdir -p $(dir $@)
-	$(WASM_CC) $(WASM_CFLAGS) -o $@ $<
+	@$(if $(Q),echo "  WASM    $@")
+	$(Q)$(WASM_CC) $(WASM_CFLAGS) -o $@ $<
 $(BUILD)/wat/%.wasm: tests/wat/%.wat
 	@mkdir -p $(dir $@)
-	wat2wasm --enable-all -o $@ $<
+	@$(if $(Q),echo "  WAT     $@")
+	$(Q)wat2wasm --enable-all -o $@ $<
 
 # Fuzzing. tests/fuzz/<kind>_fuzz.c defines LLVMFuzzerTestOneInput. "make
 # fuzz" links each with libFuzzer (clang); "make test" links each with
@@ -101,7 +116,8 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay/%)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
 $(BUILD)/tests/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(STATIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(STATIC) $(LDFLAGS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(STATIC) $(LDFLAGS) $(LIBS)
 
 fuzz:
 	$(MAKE) BUILD=build/fuzz CC=clang OPT="-O1" \

@@ -374,6 +374,20 @@ KW_API int kw_instance_export(kw_instance *inst, const char *name, size_t len,
 KW_API kw_memory *kw_instance_memory(kw_instance *inst);
 KW_API const kw_module *kw_instance_module(const kw_instance *inst);
 
+/* ---- the spectest module ------------------------------------------------- */
+
+/*
+ * The "spectest" host module of the WebAssembly core test suite: print
+ * functions, the globals global_i32/i64/f32/f64 (666, 666, 666.6, 666.6), a
+ * funcref table of 10..20 elements and a memory of 1..2 pages. Made in s
+ * and owned by it; verbose print functions write their arguments to stdout.
+ * Returns NULL when out of memory.
+ */
+typedef struct kw_spectest kw_spectest;
+KW_API kw_spectest *kw_spectest_new(kw_store *s, int verbose);
+/* The export called name (bytes, length), or KW_E_NOT_FOUND. */
+KW_API int kw_spectest_lookup(kw_spectest *st, const char *name, size_t len, kw_extern *out);
+
 #ifdef __cplusplus
 }
 #endif

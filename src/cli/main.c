@@ -13,6 +13,7 @@ static const struct {
     const char *summary;
 } verbs[] = {
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
+    {"exec", cli_exec, "run an exported function of a WebAssembly module"},
     {"version", cli_version, "print the version"},
 };
 
