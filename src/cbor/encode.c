@@ -1,9 +1,9 @@
 /*
  * encode.c: the deterministic CBOR encoder (see cbor.h). Every head is
  * written in its shortest form; a container's head is written when it is
- * closed, once its children are counted, and a map's entries are put in
- * canonical order then. Errors are sticky, so callers check once, at
- * cbor_enc_finish.
+ * closed, once its children are counted (they move up by the head's 1..9
+ * bytes), and a map's entries are put in canonical order then. Errors are
+ * sticky, so callers check once, at cbor_enc_finish.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +168,10 @@ void cbor_put_tag(cbor_enc *e, uint64_t tag)
 
 void cbor_put_item(cbor_enc *e, const cbor_item *it)
 {
+    if (!it->raw || it->raw_len == 0) {
+        fail(e, KP_E_ARG, "cbor_put_item with an empty item");
+        return;
+    }
     if (it->type == CBOR_BYTES) check_bignum(e, it->ptr, it->len);
     if (!begin_item(e)) return;
     int rc = buf_append(e->out, it->raw, it->raw_len);
@@ -220,48 +224,53 @@ static void sort_map(cbor_enc *e, size_t start, size_t pairs)
     uint8_t *tmp = NULL;
     const uint8_t *q = base, *prev = NULL;
     size_t prev_len = 0;
-    int sorted = 1;
+    int sorted = 1, code = KP_OK;
+    const char *why = NULL;
     for (size_t i = 0; i < pairs; i++) {
         const uint8_t *kend = cbor_skip(q, end), *vend = kend ? cbor_skip(kend, end) : NULL;
-        if (!vend) goto broken;
+        if (!vend) {
+            code = KP_E_INTERNAL, why = "map entries do not parse";
+            goto done;
+        }
         if (prev) {
             int c = cbor_key_cmp(prev, prev_len, q, (size_t)(kend - q));
-            if (c == 0) goto duplicate;
+            if (c == 0) {
+                code = KP_E_CBOR_DUPLICATE_KEY, why = "map key repeated";
+                goto done;
+            }
             if (c > 0) sorted = 0;
         }
         prev = q;
         prev_len = (size_t)(kend - q);
         q = vend;
     }
-    if (sorted) return;
+    if (sorted) goto done;
     ix = mem_calloc(pairs, sizeof *ix);
     tmp = mem_alloc(span);
     if (!ix || !tmp) {
-        fail(e, KP_E_NOMEM, "out of memory");
+        code = KP_E_NOMEM, why = "out of memory";
         goto done;
     }
+    /* The first pass proved every entry parses. */
     q = base;
     for (size_t i = 0; i < pairs; i++) {
-        const uint8_t *kend = cbor_skip(q, end), *vend = kend ? cbor_skip(kend, end) : NULL;
-        if (!vend) goto broken;
+        const uint8_t *kend = cbor_skip(q, end), *vend = cbor_skip(kend, end);
         ix[i] = (entry){q, (size_t)(kend - q), (size_t)(vend - q)};
         q = vend;
     }
     qsort(ix, pairs, sizeof *ix, entry_cmp);
     uint8_t *o = tmp;
     for (size_t i = 0; i < pairs; i++) {
-        if (i && entry_cmp(&ix[i - 1], &ix[i]) == 0) goto duplicate;
+        if (i && entry_cmp(&ix[i - 1], &ix[i]) == 0) {
+            code = KP_E_CBOR_DUPLICATE_KEY, why = "map key repeated";
+            goto done;
+        }
         memcpy(o, ix[i].key, ix[i].len);
         o += ix[i].len;
     }
     memcpy(base, tmp, span);
-    goto done;
-duplicate:
-    fail(e, KP_E_CBOR_DUPLICATE_KEY, "map key repeated");
-    goto done;
-broken:
-    fail(e, KP_E_INTERNAL, "map entries do not parse");
 done:
+    if (code) fail(e, code, why);
     mem_free(ix, pairs * sizeof *ix);
     mem_free(tmp, span);
 }

@@ -844,6 +844,13 @@ TEST(encoder_misuse_is_an_error)
     cbor_begin_array(&e);
     CHECK_EQ(cbor_enc_finish(&e, &err), KP_E_ARG);
 
+    cbor_item none = {0}; /* not from cbor_parse: nothing to copy */
+    cbor_enc_init(&e, &b);
+    cbor_begin_array(&e);
+    cbor_put_item(&e, &none);
+    cbor_end(&e);
+    CHECK_EQ(cbor_enc_finish(&e, &err), KP_E_ARG);
+
     /* errors are sticky: the first one is reported */
     cbor_enc_init(&e, &b);
     cbor_begin_array(&e);
