@@ -37,6 +37,22 @@
     X(KP_E_PERMISSION, 12, "E_PERMISSION", 3, "permission denied")                     \
     X(KP_E_JSON, 13, "E_JSON", 1, "malformed JSON")                                    \
     /* ---- CBOR 300..399 ---- */                                                     \
+    X(KP_E_CBOR_NONCANONICAL, 300, "E_CBOR_NONCANONICAL", 1,                           \
+      "CBOR integer, length or tag not in its shortest form")                          \
+    X(KP_E_CBOR_INDEFINITE, 301, "E_CBOR_INDEFINITE", 1, "CBOR indefinite length")     \
+    X(KP_E_CBOR_UNSORTED_KEYS, 302, "E_CBOR_UNSORTED_KEYS", 1,                         \
+      "CBOR map keys not in canonical order")                                          \
+    X(KP_E_CBOR_DUPLICATE_KEY, 303, "E_CBOR_DUPLICATE_KEY", 1, "CBOR map key repeated") \
+    X(KP_E_CBOR_FLOAT, 304, "E_CBOR_FLOAT", 1, "CBOR floating-point value")            \
+    X(KP_E_CBOR_TRAILING, 305, "E_CBOR_TRAILING", 1, "bytes after the CBOR item")      \
+    X(KP_E_CBOR_DEPTH, 306, "E_CBOR_DEPTH", 1, "CBOR nested too deeply")               \
+    X(KP_E_CBOR_UTF8, 307, "E_CBOR_UTF8", 1, "CBOR text string is not valid UTF-8")    \
+    X(KP_E_CBOR_TYPE, 308, "E_CBOR_TYPE", 1, "CBOR item of the wrong type")            \
+    X(KP_E_CBOR_MALFORMED, 309, "E_CBOR_MALFORMED", 1, "malformed CBOR")               \
+    X(KP_E_CBOR_SIMPLE, 310, "E_CBOR_SIMPLE", 1,                                       \
+      "CBOR simple value other than false, true, null")                                \
+    X(KP_E_CBOR_MISSING, 311, "E_CBOR_MISSING", 1, "required CBOR map key missing")    \
+    X(KP_E_CBOR_RANGE, 312, "E_CBOR_RANGE", 1, "CBOR integer out of range")            \
                                                                                        \
     /* ---- crypto and signatures 400..499 ---- */                                    \
                                                                                        \
