@@ -13,6 +13,7 @@ static const struct {
     const char *summary;
 } verbs[] = {
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
+    {"key", cli_key, "identities: new, list, show, export, import"},
     {"version", cli_version, "print the version"},
 };
 
