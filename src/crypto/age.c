@@ -209,14 +209,12 @@ fail:
 static int x25519_stanza(const uint8_t *in, const cry_age_stanza *s,
                          uint8_t share[CRY_X25519_BYTES], kp_error *err)
 {
-    size_t got = 0;
     if (s->argc != 2)
         return err_set_at(err, KP_E_AGE_HEADER, (int64_t)s->off,
                           "X25519 stanza has %zu arguments, not 1", s->argc - 1);
     if (s->arg1_len != 43 ||
-        sodium_base642bin(share, CRY_X25519_BYTES, (const char *)in + s->arg1_off, s->arg1_len,
-                          NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
-        got != CRY_X25519_BYTES)
+        cry_base64_decode(share, CRY_X25519_BYTES, (const char *)in + s->arg1_off, s->arg1_len,
+                          0, NULL) != CRY_X25519_BYTES)
         return err_set_at(err, KP_E_AGE_HEADER, (int64_t)s->arg1_off,
                           "X25519 share is not canonical base64 of 32 bytes");
     if (s->body_bytes != CRY_AGE_FILE_KEY_BYTES + CRY_CHACHA_TAG_BYTES)

@@ -84,18 +84,18 @@ int cry_age_dearmor(const uint8_t *in, size_t len, buf *out, kp_error *err)
         err_set(err, rc, "armor body is empty or not padded base64");
         goto fail;
     }
-    size_t got = 0, room = b64.len / 4 * 3;
+    size_t room = b64.len / 4 * 3;
     if ((rc = buf_reserve(out, room))) {
         err_set(err, rc, "out of memory reading armor");
         goto fail;
     }
     rc = KP_E_AGE_ARMOR;
-    if (sodium_base642bin(out->p + out->len, room, (const char *)b64.p, b64.len, NULL, &got, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+    long got = cry_base64_decode(out->p + out->len, room, (const char *)b64.p, b64.len, 1, NULL);
+    if (got < 0) {
         err_set(err, rc, "armor body is not canonical base64");
         goto fail;
     }
-    out->len += got;
+    out->len += (size_t)got;
     rc = KP_OK;
 fail:
     buf_free(&b64);

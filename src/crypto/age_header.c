@@ -27,12 +27,7 @@ static int is_b64(uint8_t c)
    -1 when not canonical or too long. */
 static long b64_decode(const uint8_t *s, size_t n, uint8_t *out, size_t outmax)
 {
-    size_t got = 0;
-    if (n == 0) return 0;
-    if (sodium_base642bin(out, outmax, (const char *)s, n, NULL, &got, NULL,
-                          sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0)
-        return -1;
-    return (long)got;
+    return cry_base64_decode(out, outmax, (const char *)s, n, 0, NULL);
 }
 
 /*
@@ -209,13 +204,13 @@ int cry_age_stanza_body(const uint8_t *in, const cry_age_stanza *s, uint8_t *out
     if (s->body_bytes > outmax)
         return err_set_at(err, KP_E_AGE_HEADER, (int64_t)s->body_off,
                           "stanza body of %zu bytes (at most %zu expected)", s->body_bytes, outmax);
-    size_t got = 0;
     /* The parser proved the lines canonical; skipping the line feeds turns
        them back into one base64 string. */
-    if (s->body_len > 1 &&
-        sodium_base642bin(out, outmax, (const char *)in + s->body_off, s->body_len - 1, "\n",
-                          &got, NULL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0)
+    long got = s->body_len > 1 ? cry_base64_decode(out, outmax, (const char *)in + s->body_off,
+                                                   s->body_len - 1, 0, "\n")
+                               : 0;
+    if (got < 0)
         return err_set_at(err, KP_E_AGE_HEADER, (int64_t)s->body_off, "stanza body is not base64");
-    *outlen = got;
+    *outlen = (size_t)got;
     return KP_OK;
 }

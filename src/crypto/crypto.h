@@ -62,6 +62,16 @@ void cry_wipe(void *p, size_t n);
 /* 1 when a and b (n bytes each) are equal, in time independent of content. */
 int cry_equal(const void *a, const void *b, size_t n);
 
+/*
+ * Canonical base64 (RFC 4648 section 4, zero trailing bits) of the n
+ * characters at s into out (outmax bytes): with '=' padding when padded,
+ * else none allowed; characters in ignore (may be NULL) are skipped. The
+ * alphabet is checked before libsodium decodes (base64.c says why).
+ * Returns the decoded length, or -1 when not canonical or too long.
+ */
+long cry_base64_decode(uint8_t *out, size_t outmax, const char *s, size_t n, int padded,
+                       const char *ignore);
+
 /* ---- hashes, MAC, KDF (hash.c) ---- */
 
 void cry_sha256(uint8_t out[CRY_SHA256_BYTES], const void *data, size_t len);

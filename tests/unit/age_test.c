@@ -702,6 +702,31 @@ TEST(age_armor_is_read_strictly)
     a.len--;
     CHECK_EQ(cry_age_decrypt(sk, a.p, a.len, SIZE_MAX, &out, &e), KP_E_AGE_ARMOR);
     buf_free(&a);
+    /* a top bit set on a '/' of the body: libsodium alone would read it
+       as '/' again, and the file would pass unchanged */
+    {
+        buf one = {0}, bin = {0};
+        buf_printf(&one, "-----BEGIN AGE ENCRYPTED FILE-----\n////\n-----END AGE ENCRYPTED FILE-----\n");
+        CHECK_EQ(cry_age_dearmor(one.p, one.len, &bin, &e), KP_OK);
+        CHECK_EQ(bin.len, 3);
+        CHECK_MEM(bin.p, "\xff\xff\xff", 3);
+        one.p[35 + 2] |= 0x80;
+        bin.len = 0;
+        CHECK_EQ(cry_age_dearmor(one.p, one.len, &bin, &e), KP_E_AGE_ARMOR);
+        buf_free(&one);
+        buf_free(&bin);
+    }
+    /* the same for every byte of a real armored file: any top bit set is
+       refused */
+    armor(&a, &f, "\n");
+    for (size_t i = 0; i < a.len; i++) {
+        a.p[i] ^= 0x80;
+        out.len = 0;
+        int rc = cry_age_decrypt(sk, a.p, a.len, SIZE_MAX, &out, &e);
+        CHECK_MSG(rc == KP_E_AGE_ARMOR || rc == KP_E_AGE_HEADER, "top bit of byte %zu: %d", i, rc);
+        a.p[i] ^= 0x80;
+    }
+    buf_free(&a);
     /* a bad label and padding in the wrong place */
     armor(&a, &f, "\n");
     a.p[15] = 'X';

@@ -727,6 +727,37 @@ TEST(cose_algorithm_numbers)
     CHECK_EQ(kp_key_alg_parse("ED25519", &a, &e), KP_E_SIG_ALG);
 }
 
+TEST(base64_is_strict)
+{
+    uint8_t out[8];
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QUJD", 4, 0, NULL), 3);
+    CHECK_MEM(out, "ABC", 3);
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QUI", 3, 0, NULL), 2);
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QUJ", 3, 0, NULL), -1);  /* trailing bits */
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QUI=", 4, 0, NULL), -1); /* no padding here */
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QUI=", 4, 1, NULL), 2);
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QUI", 3, 1, NULL), -1);  /* padding needed */
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "Q", 1, 0, NULL), -1);
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QU\nJD", 5, 0, "\n"), 3);
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "QU\nJD", 5, 0, NULL), -1);
+    CHECK_EQ(cry_base64_decode(out, 2, "QUJD", 4, 0, NULL), -1); /* does not fit */
+    CHECK_EQ(cry_base64_decode(out, sizeof out, "", 0, 0, NULL), 0);
+    /* libsodium 1.0.18 alone reads any byte >= 0x80 as '/': "////" and
+       "///\xaf" would decode alike. Every byte outside the alphabet is
+       refused, in every position. */
+    for (int c = 0; c < 256; c++) {
+        int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '+' || c == '/';
+        for (int pos = 0; pos < 4; pos++) {
+            char s[5] = "////";
+            s[pos] = (char)c;
+            long got = cry_base64_decode(out, sizeof out, s, 4, 0, NULL);
+            CHECK_MSG(alpha ? got == 3 : got == -1, "byte 0x%02x at %d gave %ld", c, pos, got);
+            if (!alpha && c != '=') CHECK_EQ(cry_base64_decode(out, sizeof out, s, 4, 1, NULL), -1);
+        }
+    }
+}
+
 TEST(random_is_not_constant)
 {
     uint8_t a[32], b[32];
