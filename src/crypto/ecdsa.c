@@ -98,11 +98,12 @@ static int point_write(const curve *c, const EC_POINT *p, point_conversion_form_
     return KP_OK;
 }
 
-/* An EVP_PKEY for OpenSSL's signer or verifier; d may be NULL (public
-   only). d is a secure BIGNUM, so the builder puts its copy in the secure
-   block that OSSL_PARAM_free clears before freeing. */
-static int pkey_make(const curve *c, EVP_PKEY **out, const uint8_t pk[CRY_ECDSA_PK_BYTES],
-                     const BIGNUM *d, kp_error *err)
+/* An EVP_PKEY for OpenSSL's verifier (pk, compressed) or signer (d alone:
+   ECDSA signing needs no public key, and computing it would cost a scalar
+   multiplication per signature). d is a secure BIGNUM, so the builder puts
+   its copy in the secure block that OSSL_PARAM_free clears. */
+static int pkey_make(const curve *c, EVP_PKEY **out, const uint8_t *pk, const BIGNUM *d,
+                     kp_error *err)
 {
     int rc = KP_E_CRYPTO;
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
@@ -111,7 +112,8 @@ static int pkey_make(const curve *c, EVP_PKEY **out, const uint8_t pk[CRY_ECDSA_
     EVP_PKEY *pkey = NULL;
     if (!bld) goto fail;
     if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, c->name, 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pk, CRY_ECDSA_PK_BYTES))
+        (pk && !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pk,
+                                                 CRY_ECDSA_PK_BYTES)))
         goto fail;
     if (d && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)) goto fail;
     params = OSSL_PARAM_BLD_to_param(bld);
@@ -206,13 +208,12 @@ int cry_ecdsa_sign(kp_key_alg alg, uint8_t sig[CRY_ECDSA_SIG_BYTES], const uint8
     EVP_PKEY *pkey = NULL;
     EVP_PKEY_CTX *sctx = NULL;
     ECDSA_SIG *es = NULL;
-    uint8_t pk[CRY_ECDSA_PK_BYTES], digest[CRY_SHA256_BYTES], der[CRY_ECDSA_DER_MAX_BYTES];
+    uint8_t digest[CRY_SHA256_BYTES], der[CRY_ECDSA_DER_MAX_BYTES];
     uint8_t out[CRY_ECDSA_SIG_BYTES];
     size_t derlen = sizeof der;
     int rc = curve_open(&c, alg, err);
     if (rc) return rc;
-    if ((rc = scalar_load(&c, &d, sk, err)) || (rc = public_of(&c, pk, d, err)) ||
-        (rc = pkey_make(&c, &pkey, pk, d, err)))
+    if ((rc = scalar_load(&c, &d, sk, err)) || (rc = pkey_make(&c, &pkey, NULL, d, err)))
         goto fail;
     cry_sha256(digest, msg, len);
     rc = KP_E_CRYPTO;
