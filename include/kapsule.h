@@ -165,8 +165,9 @@ KP_API int kp_key_generate(kp_key_alg alg, kp_key **out, kp_error *err);
  * `kapsule key export --secret` writes it; every public member must match
  * the secrets: E_KEY_FILE otherwise), or age's identity format (an
  * AGE-SECRET-KEY-1... line, with '#' comment and blank lines allowed, as
- * age-keygen writes it), which gives a receive-only identity. E_KEY_FILE or
- * E_AGE_KEY on anything else.
+ * age-keygen writes it), which gives a receive-only identity. Text whose
+ * first non-blank character is '{' or '[' is taken as JSON. E_KEY_FILE or
+ * E_AGE_KEY on anything else; E_LIMIT over 64 KiB.
  */
 KP_API int kp_key_parse_secret(const uint8_t *data, size_t len, kp_key **out, kp_error *err);
 /* 1 when name is a valid key name (see KP_KEY_NAME_MAX). */

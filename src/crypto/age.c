@@ -298,7 +298,8 @@ static int open_payload(const uint8_t file_key[CRY_AGE_FILE_KEY_BYTES], const ui
     if (ptlen > max_out)
         return err_set(err, KP_E_LIMIT, "age plaintext of %zu bytes exceeds the limit of %zu",
                        ptlen, max_out);
-    if ((rc = buf_reserve(out, ptlen ? ptlen : 1))) return err_set(err, rc, "out of memory decrypting");
+    if ((rc = buf_reserve(out, ptlen ? ptlen : 1)))
+        return err_set(err, rc, "cannot hold %zu bytes of plaintext", ptlen);
     if ((rc = cry_hkdf_sha256(key, sizeof key, file_key, CRY_AGE_FILE_KEY_BYTES, nonce,
                               CRY_AGE_NONCE_BYTES, "payload", 7, err)))
         return rc;

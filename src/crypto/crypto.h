@@ -199,7 +199,10 @@ size_t cry_alg_pk_bytes(kp_key_alg alg);
 /*
  * Checks that pk is alg's canonical public key encoding and a valid, full
  * order key (what an identity or a capsule's author key must be):
- * KP_E_KEY_INVALID or KP_E_SIG_ALG otherwise.
+ * KP_E_KEY_INVALID or KP_E_SIG_ALG otherwise. For Ed25519 this costs about
+ * as much as a verification (a subgroup check), so run it when a key is
+ * first taken in, not on every verify: cry_sig_verify already refuses
+ * small-order and non-canonical keys on its own.
  */
 KP_NODISCARD int cry_sig_pk_check(kp_key_alg alg, const uint8_t *pk, size_t pklen,
                                   kp_error *err);
