@@ -14,6 +14,7 @@ static const struct {
 } verbs[] = {
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
     {"exec", cli_exec, "run an exported function of a WebAssembly module"},
+    {"key", cli_key, "identities: new, list, show, export, import"},
     {"version", cli_version, "print the version"},
 };
 
