@@ -76,29 +76,41 @@ int store_exec(kp_store *st, const char *sql, kp_error *err)
     return KP_OK;
 }
 
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ull;
+    return h;
+}
+
 int store_stmt(kp_store *st, const char *sql, sqlite3_stmt **out, kp_error *err)
 {
+    size_t len = strlen(sql);
+    uint64_t h = fnv1a(sql, len);
     for (size_t i = 0; i < st->ncache; i++) {
-        /* Callers pass string literals, so the pointer usually matches. */
-        if (st->cache[i].sql == sql || strcmp(st->cache[i].sql, sql) == 0) {
-            *out = st->cache[i].stmt;
+        store_cached *c = &st->cache[i];
+        if (c->hash == h && c->len == len && memcmp(c->sql, sql, len) == 0) {
+            *out = c->stmt;
             return KP_OK;
         }
     }
     if (st->ncache == st->capcache) {
-        size_t cap = st->capcache ? st->capcache * 2 : 16, bytes, old;
+        size_t cap = st->capcache ? st->capcache * 2 : 16, bytes;
         if (!size_mul(cap, sizeof *st->cache, &bytes)) return err_set(err, KP_E_NOMEM, "statement cache");
-        old = st->capcache * sizeof *st->cache;
-        store_cached *c = mem_realloc(st->cache, old, bytes);
+        store_cached *c = mem_realloc(st->cache, st->capcache * sizeof *st->cache, bytes);
         if (!c) return err_set(err, KP_E_NOMEM, "out of memory caching a statement");
         st->cache = c;
         st->capcache = cap;
     }
+    char *copy = mem_strndup(sql, len);
+    if (!copy) return err_set(err, KP_E_NOMEM, "out of memory caching a statement");
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
-    if (rc != SQLITE_OK) return store_fail(st, rc, "preparing a statement", err);
-    st->cache[st->ncache].sql = sql;
-    st->cache[st->ncache].stmt = s;
+    if (rc != SQLITE_OK) {
+        mem_free(copy, len + 1);
+        return store_fail(st, rc, "preparing a statement", err);
+    }
+    st->cache[st->ncache] = (store_cached){h, copy, len, s};
     st->ncache++;
     *out = s;
     return KP_OK;
@@ -163,12 +175,14 @@ static int savepoint_sql(char *out, size_t cap, const char *verb, const char *na
     return KP_OK;
 }
 
+/* Savepoint statements are cached like any other: a unit per ingested
+   capsule runs two of them. */
 int store_savepoint(kp_store *st, const char *name, kp_error *err)
 {
     char sql[64];
     int rc = store_writable(st, err);
     if (rc == KP_OK) rc = savepoint_sql(sql, sizeof sql, "SAVEPOINT", name, err);
-    if (rc == KP_OK) rc = store_exec(st, sql, err);
+    if (rc == KP_OK) rc = step_once(st, sql, "opening a savepoint", err);
     return rc;
 }
 
@@ -176,7 +190,7 @@ int store_release(kp_store *st, const char *name, kp_error *err)
 {
     char sql[64];
     int rc = savepoint_sql(sql, sizeof sql, "RELEASE", name, err);
-    if (rc == KP_OK) rc = store_exec(st, sql, err);
+    if (rc == KP_OK) rc = step_once(st, sql, "releasing a savepoint", err);
     return rc;
 }
 
@@ -187,9 +201,9 @@ void store_rollback_to(kp_store *st, const char *name)
     /* After an error that ended the whole transaction, the savepoint is
        gone with it and there is nothing left to undo. */
     if (!store_in_tx(st)) return;
-    (void)store_exec(st, sql, NULL);
+    (void)step_once(st, sql, "rolling back a savepoint", NULL);
     if (savepoint_sql(sql, sizeof sql, "RELEASE", name, NULL) == KP_OK)
-        (void)store_exec(st, sql, NULL);
+        (void)step_once(st, sql, "releasing a savepoint", NULL);
 }
 
 int store_unit_begin(kp_store *st, const char *name, store_unit *u, kp_error *err)
@@ -453,7 +467,10 @@ int kp_store_open(const char *dir, unsigned flags, kp_store **out, kp_error *err
 void kp_store_close(kp_store *st)
 {
     if (!st) return;
-    for (size_t i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].stmt);
+    for (size_t i = 0; i < st->ncache; i++) {
+        sqlite3_finalize(st->cache[i].stmt);
+        mem_free(st->cache[i].sql, st->cache[i].len + 1);
+    }
     mem_free(st->cache, st->capcache * sizeof *st->cache);
     if (st->db) {
         /* An open transaction is rolled back by closing: nothing half-done

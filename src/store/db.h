@@ -53,7 +53,9 @@ extern const store_migration store_migrations[];
 extern const size_t store_migration_count;
 
 typedef struct store_cached {
-    const char *sql;
+    uint64_t hash; /* FNV-1a of the text, to skip most comparisons */
+    char *sql;     /* our copy; mem_free(sql, len + 1) */
+    size_t len;
     sqlite3_stmt *stmt;
 } store_cached;
 
@@ -85,7 +87,8 @@ int store_fail(kp_store *st, int sqlite_rc, const char *what, kp_error *err);
 int store_exec(kp_store *st, const char *sql, kp_error *err);
 /*
  * A prepared statement for sql, cached by the store for its lifetime and
- * found again by the same text. It comes back reset with no bindings; the
+ * found again by the same text (the cache keeps its own copy, so sql may
+ * be built on the stack). It comes back reset with no bindings; the
  * caller steps it and then calls store_done (a statement left mid-step
  * holds its read snapshot open). Only one user of a given SQL text at a
  * time: a function that iterates must not call one that uses the same
