@@ -195,7 +195,7 @@ KP_API void kp_log_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[KP_LO
  */
 KP_API int kp_log_append(kp_store *st, const uint8_t *entry, size_t len, uint64_t *index,
                          kp_error *err);
-/* The number of entries. */
+/* The number of entries (KP_E_IO, KP_E_STORE_BUSY, ... from the store). */
 KP_API int kp_log_size(kp_store *st, uint64_t *size, kp_error *err);
 /*
  * Copies entry index into out (cap bytes) and sets *len to its length.
@@ -293,7 +293,8 @@ typedef struct kp_checkpoint {
  * (origin, size without leading zeros, 32-byte base64 root; extension
  * lines allowed) into *out. The origin is not compared with anything: the
  * caller checks it. Fails with KP_E_NOTE_VKEY, KP_E_NOTE_MALFORMED,
- * KP_E_NOTE_UNVERIFIED, KP_E_NOTE_BAD_SIG, KP_E_CHECKPOINT_MALFORMED.
+ * KP_E_NOTE_UNVERIFIED, KP_E_NOTE_BAD_SIG, KP_E_CHECKPOINT_MALFORMED (also
+ * for an origin longer than KP_LOG_ORIGIN_MAX), KP_E_LIMIT (over 64 KiB).
  */
 KP_API KP_NODISCARD int kp_checkpoint_verify(const char *note, size_t len, const char *vkey,
                                              kp_checkpoint *out, kp_error *err);
@@ -323,7 +324,7 @@ typedef struct kp_log_report {
     uint64_t checkpoints;         /* checkpoints checked */
     uint64_t problems;            /* faults found: 0 when the log is intact */
     int64_t first_bad_entry;      /* smallest entry index at fault, or -1 */
-    int64_t first_bad_checkpoint; /* tree size of the first bad checkpoint, or -1 */
+    int64_t first_bad_checkpoint; /* smallest tree size of a bad checkpoint, or -1 */
 } kp_log_report;
 
 /*

@@ -108,6 +108,7 @@ static int copy_text(sqlite3_stmt *s, int col, char *out, size_t cap, const char
 int kp_log_identity(kp_store *st, char origin[KP_LOG_ORIGIN_MAX + 1], char vkey[KP_LOG_VKEY_MAX],
                     kp_error *err)
 {
+    char o[KP_LOG_ORIGIN_MAX + 1], v[KP_LOG_VKEY_MAX];
     sqlite3_stmt *s;
     int rc = store_stmt(st, SQL_IDENTITY, &s, err);
     if (rc) return rc;
@@ -116,11 +117,13 @@ int kp_log_identity(kp_store *st, char origin[KP_LOG_ORIGIN_MAX + 1], char vkey[
         rc = err_set(err, KP_E_NOT_FOUND, "the log has no checkpoint yet, so no key");
     else if (src != SQLITE_ROW)
         rc = store_fail(st, src, "reading the log identity", err);
-    if (rc == KP_OK && origin)
-        rc = copy_text(s, 0, origin, KP_LOG_ORIGIN_MAX + 1, "origin", err);
-    if (rc == KP_OK && vkey) rc = copy_text(s, 1, vkey, KP_LOG_VKEY_MAX, "verifier key", err);
+    if (rc == KP_OK) rc = copy_text(s, 0, o, sizeof o, "origin", err);
+    if (rc == KP_OK) rc = copy_text(s, 1, v, sizeof v, "verifier key", err);
     store_done(s);
-    return rc;
+    if (rc) return rc;
+    if (origin) memcpy(origin, o, strlen(o) + 1);
+    if (vkey) memcpy(vkey, v, strlen(v) + 1);
+    return KP_OK;
 }
 
 int kp_log_head(kp_store *st, char note[KP_LOG_NOTE_MAX], kp_error *err)

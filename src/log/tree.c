@@ -257,6 +257,11 @@ int kp_log_prove_inclusion(kp_store *st, uint64_t index, uint64_t size, kp_log_i
             lo += k;
         }
     }
+    /* sizes stay below 2^63, so the recursion is at most 63 deep */
+    if (hi - lo > 1) {
+        rc = err_set(err, KP_E_INTERNAL, "inclusion proof deeper than %d", KP_LOG_PROOF_MAX);
+        goto done;
+    }
     p->index = index;
     p->tree_size = size;
     p->count = ns;
@@ -307,6 +312,11 @@ int kp_log_prove_consistency(kp_store *st, uint64_t old_size, uint64_t new_size,
                 lo += k;
                 b = 0;
             }
+        }
+        if (old_size - lo != hi - lo) {
+            rc = err_set(err, KP_E_INTERNAL, "consistency proof deeper than %d",
+                         KP_LOG_PROOF_MAX);
+            goto done;
         }
     }
     p->old_size = old_size;
