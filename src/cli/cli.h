@@ -27,5 +27,6 @@ const char *cli_store_dir(const char *opt);
 /* The verbs, one file each. */
 int cli_version(int argc, char **argv);
 int cli_errors(int argc, char **argv);
+int cli_log(int argc, char **argv);
 
 #endif

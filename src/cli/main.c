@@ -13,6 +13,7 @@ static const struct {
     const char *summary;
 } verbs[] = {
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
+    {"log", cli_log, "the audit log: head, show, prove, consistency, verify, vkey"},
     {"version", cli_version, "print the version"},
 };
 
