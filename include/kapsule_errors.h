@@ -85,8 +85,42 @@
     /* ---- host, policy, capabilities 600..699 ---- */                               \
                                                                                        \
     /* ---- store 700..799 ---- */                                                    \
+    X(KP_E_STORE_MISSING, 700, "E_STORE_MISSING", 3, "no store in this folder")       \
+    X(KP_E_STORE_TOO_NEW, 701, "E_STORE_TOO_NEW", 3,                                   \
+      "store schema is newer than this program")                                       \
+    X(KP_E_STORE_OLD, 702, "E_STORE_OLD", 3,                                           \
+      "store schema is older than this program (open it read-write to upgrade)")       \
+    X(KP_E_STORE_FOREIGN, 703, "E_STORE_FOREIGN", 3, "not a kapsule store")            \
+    X(KP_E_STORE_CORRUPT, 704, "E_STORE_CORRUPT", 3, "store database is damaged")      \
+    X(KP_E_STORE_BUSY, 705, "E_STORE_BUSY", 3, "store is locked by another process")  \
+    X(KP_E_STORE_READONLY, 706, "E_STORE_READONLY", 3, "store is open read-only")      \
+    X(KP_E_STORE_IMMUTABLE, 707, "E_STORE_IMMUTABLE", 1,                               \
+      "append-only rows cannot be changed, deleted or inserted out of order")          \
+    X(KP_E_STORE_CONSTRAINT, 708, "E_STORE_CONSTRAINT", 1,                             \
+      "a store constraint refused the change")                                         \
+    X(KP_E_STORE_SQL, 709, "E_STORE_SQL", 3, "unexpected SQLite error")                \
+    X(KP_E_STORE_MIGRATION, 710, "E_STORE_MIGRATION", 3, "a schema migration failed")  \
+    X(KP_E_STORE_TX, 711, "E_STORE_TX", 3,                                             \
+      "transaction misuse (none open, or one already open)")                           \
                                                                                        \
     /* ---- audit log 800..899 ---- */                                                \
+    X(KP_E_LOG_RANGE, 800, "E_LOG_RANGE", 1, "log index or tree size out of range")    \
+    X(KP_E_LOG_PROOF, 801, "E_LOG_PROOF", 1, "Merkle proof does not verify")           \
+    X(KP_E_LOG_PROOF_LENGTH, 802, "E_LOG_PROOF_LENGTH", 1,                             \
+      "Merkle proof has the wrong number of hashes")                                   \
+    X(KP_E_LOG_TAMPERED, 803, "E_LOG_TAMPERED", 1,                                     \
+      "stored log entries or nodes do not match their hashes")                         \
+    X(KP_E_LOG_CHECKPOINT, 804, "E_LOG_CHECKPOINT", 1,                                 \
+      "stored checkpoint does not match the log")                                      \
+    X(KP_E_LOG_IDENTITY, 805, "E_LOG_IDENTITY", 1,                                     \
+      "the log is bound to another origin or key")                                     \
+    X(KP_E_NOTE_MALFORMED, 806, "E_NOTE_MALFORMED", 1, "malformed signed note")        \
+    X(KP_E_NOTE_UNVERIFIED, 807, "E_NOTE_UNVERIFIED", 1,                               \
+      "note has no signature by the given key")                                        \
+    X(KP_E_NOTE_BAD_SIG, 808, "E_NOTE_BAD_SIG", 1, "note signature does not verify")   \
+    X(KP_E_NOTE_VKEY, 809, "E_NOTE_VKEY", 1, "malformed note verifier key")            \
+    X(KP_E_CHECKPOINT_MALFORMED, 810, "E_CHECKPOINT_MALFORMED", 1,                     \
+      "malformed checkpoint body")                                                     \
                                                                                        \
     /* ---- runtime 900..999 ---- */                                                  \
     /* end of table */
