@@ -773,16 +773,15 @@ static void compile_numeric(comp *c, const numop *n, unsigned wop)
         note_producer(c, at, n->wc, c->sp - 1);
         return;
     }
-    opnd *A = &c->stk[c->sp - 2], *B = &c->stk[c->sp - 1];
+    const opnd *A = &c->stk[c->sp - 2], *B = &c->stk[c->sp - 1];
     int imm = imm_form(wop);
-    if (imm >= 0 && !fits_imm(B) && fits_imm(A) && commutative(wop)) {
-        opnd t = *A;
-        *A = *B;
-        *B = t;
-    }
-    if (imm >= 0 && fits_imm(B)) {
-        uint32_t k = (uint32_t)B->value;
-        uint32_t a = loc(c, c->sp - 2);
+    /* which operand becomes the immediate: b, or a when the op commutes
+       (entries are never moved: a temporary's slot is its stack index) */
+    int kb = imm >= 0 && fits_imm(B);
+    int ka = imm >= 0 && !kb && fits_imm(A) && commutative(wop);
+    if (kb || ka) {
+        uint32_t k = (uint32_t)(kb ? B : A)->value;
+        uint32_t a = loc(c, kb ? c->sp - 2 : c->sp - 1);
         pop(c);
         pop(c);
         uint32_t at = c->ncode;
