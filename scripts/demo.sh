@@ -13,4 +13,5 @@ echo
 echo "The capsule pipeline (keys, pack, ingest, logic, audit log) is not built"
 echo "yet; this demo grows with it. What exists today:"
 echo
-"$K" errors | head -n 20
+"$K" errors > "$KAPSULE_HOME/errors.txt"
+sed -n 1,20p "$KAPSULE_HOME/errors.txt"
