@@ -566,7 +566,7 @@ static int v_instr(val *v, const rb_instr *in, int *done)
     case OP_END:
         if ((rc = pop_ctl(v, &c)) != KW_OK) return rc;
         /* an if without else passes its params through as its results */
-        if (c.op == OP_IF && (c.nin != c.nout || memcmp(c.in, c.out, c.nin) != 0))
+        if (c.op == OP_IF && (c.nin != c.nout || (c.nin && memcmp(c.in, c.out, c.nin) != 0)))
             return mismatch(v, "if without else must leave its parameters as its results");
         if (v->nctls == 0) {
             *done = 1;
