@@ -92,13 +92,388 @@ KP_API const char *kp_version(void);
 
 /* ---- crypto and keys ------------------------------------------------------ */
 
+/*
+ * Signature algorithms of kapsule identities. An identity is a signing key
+ * (one of these) plus an X25519 key for receiving age-encrypted bodies;
+ * KP_ALG_NONE marks a receive-only identity (imported from an age
+ * AGE-SECRET-KEY-1 string), which can decrypt but not sign.
+ *
+ * Public keys travel in one canonical form: Ed25519 as its 32 bytes (RFC
+ * 8032), P-256 and secp256k1 as SEC1 *compressed* points (33 bytes,
+ * 02/03 || x). Verification also accepts uncompressed ECDSA points (65
+ * bytes, 04 || x || y). Signatures are 64 bytes: Ed25519's R || S, and
+ * ECDSA's raw r || s over SHA-256 (as COSE ES256/ES256K use), always low-S.
+ */
+typedef enum kp_key_alg {
+    KP_ALG_NONE = 0,      /* receive-only */
+    KP_ALG_ED25519 = 1,   /* COSE -19 (-8, "EdDSA", accepted on input) */
+    KP_ALG_P256 = 2,      /* ECDSA P-256 with SHA-256, COSE ES256 (-7) */
+    KP_ALG_SECP256K1 = 3, /* ECDSA secp256k1 with SHA-256, COSE ES256K (-47) */
+} kp_key_alg;
+
+#define KP_SIG_BYTES 64
+#define KP_PK_MAX_BYTES 65
+#define KP_X25519_BYTES 32
+/* "age1" + 58 characters, and its NUL. */
+#define KP_AGE_RECIPIENT_BYTES 63
+/* "AGE-SECRET-KEY-1" + 58 characters, and its NUL. */
+#define KP_AGE_SECRET_BYTES 75
+/* Key names: 1..64 of [A-Za-z0-9._-], starting with a letter or digit. */
+#define KP_KEY_NAME_MAX 64
+
+/* "ed25519", "p256", "secp256k1", or "none". */
+KP_API const char *kp_key_alg_name(kp_key_alg alg);
+/* The algorithm of a name above ("none" excluded); KP_E_SIG_ALG if unknown. */
+KP_API int kp_key_alg_parse(const char *name, kp_key_alg *alg, kp_error *err);
+/* The COSE algorithm number kapsule writes for alg: -19, -7, -47; 0 for none. */
+KP_API int kp_key_alg_cose(kp_key_alg alg);
+
+/*
+ * Verifies a signature over msg with a public key of alg. Strict: Ed25519
+ * refuses S >= L (E_SIG_NONCANONICAL) and small-order or non-canonical keys
+ * and R points; ECDSA refuses high S (E_SIG_HIGH_S), r or s out of range and
+ * any length but 64 (E_SIG_MALFORMED), and keys off the curve
+ * (E_KEY_INVALID). Returns KP_OK only for a valid signature.
+ */
+KP_API KP_NODISCARD int kp_sig_verify(kp_key_alg alg, const uint8_t *pk, size_t pklen,
+                                      const uint8_t *msg, size_t len, const uint8_t *sig,
+                                      size_t siglen, kp_error *err);
+
+/*
+ * An identity, in memory. Made by kp_key_generate, kp_key_parse_secret,
+ * kp_key_new, kp_key_load or kp_key_import; freed (secrets wiped) by
+ * kp_key_free.
+ *
+ * The key store is the folder <store>/keys (mode 0700) with, per identity,
+ * NAME.key (the secret, mode 0600) and NAME.pub (the public half), both
+ * JSON documents:
+ *   NAME.key  {"kapsule_key": 1, "alg": "ed25519", "sign_secret": HEX,
+ *              "sign_public": HEX, "x25519_secret": HEX,
+ *              "age_recipient": "age1..."}
+ *   NAME.pub  {"kapsule_pub": 1, "alg": ..., "sign_public": HEX,
+ *              "age_recipient": "age1..."}
+ * sign_secret is the Ed25519 seed or the ECDSA scalar (32 bytes each);
+ * receive-only identities have alg "none" and no sign_* members.
+ */
+typedef struct kp_key kp_key;
+
+/* A fresh identity with alg's signing key and an X25519 key, not stored.
+   alg may not be KP_ALG_NONE (E_SIG_ALG). */
+KP_API int kp_key_generate(kp_key_alg alg, kp_key **out, kp_error *err);
+/*
+ * Parses an exported secret: either kapsule's JSON (a NAME.key file, as
+ * `kapsule key export --secret` writes it; every public member must match
+ * the secrets: E_KEY_FILE otherwise), or age's identity format (an
+ * AGE-SECRET-KEY-1... line, with '#' comment and blank lines allowed, as
+ * age-keygen writes it), which gives a receive-only identity. Text whose
+ * first non-blank character is '{' or '[' is taken as JSON. E_KEY_FILE or
+ * E_AGE_KEY on anything else; E_LIMIT over 64 KiB.
+ */
+KP_API int kp_key_parse_secret(const uint8_t *data, size_t len, kp_key **out, kp_error *err);
+/* 1 when name is a valid key name (see KP_KEY_NAME_MAX). */
+KP_API int kp_key_name_valid(const char *name);
+/*
+ * Writes key into the store as name (creating <store>/keys 0700 as needed).
+ * The secret file is written to a temporary file and linked into place, so
+ * it appears whole or not at all; E_EXISTS if name is taken, E_KEY_NAME for
+ * a bad name. The key takes that name.
+ */
+KP_API int kp_key_save(const char *store, const char *name, kp_key *key, kp_error *err);
+/* kp_key_generate then kp_key_save. *out is the new key (caller frees). */
+KP_API int kp_key_new(const char *store, const char *name, kp_key_alg alg, kp_key **out,
+                      kp_error *err);
+/* kp_key_parse_secret then kp_key_save. *out is the key (caller frees). */
+KP_API int kp_key_import(const char *store, const char *name, const uint8_t *data, size_t len,
+                         kp_key **out, kp_error *err);
+/*
+ * Loads name from the store: E_NOT_FOUND if absent, E_KEY_PERMISSIONS when
+ * the secret file is readable or writable by group or others (fix: chmod
+ * 600), E_KEY_FILE when it is malformed or inconsistent.
+ */
+KP_API int kp_key_load(const char *store, const char *name, kp_key **out, kp_error *err);
+/*
+ * The names in the store, sorted: *names is an array of *count strings,
+ * freed with kp_key_list_free. An absent store is an empty list. Files that
+ * are not NAME.key with a valid name are ignored.
+ */
+KP_API int kp_key_list(const char *store, char ***names, size_t *count, kp_error *err);
+KP_API void kp_key_list_free(char **names, size_t count);
+/* Wipes and frees. NULL does nothing. */
+KP_API void kp_key_free(kp_key *key);
+
+/* The name the key was loaded or saved under; "" for an unsaved key. */
+KP_API const char *kp_key_name(const kp_key *key);
+KP_API kp_key_alg kp_key_get_alg(const kp_key *key);
+/* The signing public key in canonical form, *len bytes (32 or 33), owned by
+   the key; NULL and *len = 0 for a receive-only key. */
+KP_API const uint8_t *kp_key_public(const kp_key *key, size_t *len);
+/* The X25519 public key (the age recipient's bytes), owned by the key. */
+KP_API const uint8_t *kp_key_x25519_public(const kp_key *key);
+/* Signs msg (see kp_key_alg for the form). E_KEY_NO_SIGN for receive-only. */
+KP_API int kp_key_sign(const kp_key *key, const uint8_t *msg, size_t len,
+                       uint8_t sig[KP_SIG_BYTES], kp_error *err);
+/* The age recipient string "age1..." of the key. */
+KP_API void kp_key_age_recipient(const kp_key *key, char out[KP_AGE_RECIPIENT_BYTES]);
+/* The age identity string "AGE-SECRET-KEY-1..." (a secret: wipe out after). */
+KP_API void kp_key_age_secret(const kp_key *key, char out[KP_AGE_SECRET_BYTES]);
+/*
+ * The key as a JSON document: the secret form (NAME.key) when secret is 1,
+ * else the public form (NAME.pub); *out is NUL-terminated, *len bytes
+ * without the NUL, freed with kp_key_text_free (which wipes it).
+ */
+KP_API int kp_key_export(const kp_key *key, int secret, char **out, size_t *len,
+                         kp_error *err);
+KP_API void kp_key_text_free(char *text, size_t len);
+
 /* ---- capsules ---------------------------------------------------------------- */
 
 /* ---- host interface and policy -------------------------------------------------- */
 
 /* ---- store -------------------------------------------------------------------------- */
 
+/*
+ * A store is a folder holding the SQLite database "store.db" (WAL mode, so
+ * "store.db-wal" and "store.db-shm" live beside it while it is open). It
+ * keeps the capsule DAG, modules, results and the audit log. One kp_store
+ * is one connection: use it from one thread at a time. Several processes
+ * may open the same store; writers wait for each other (busy timeout) and
+ * fail with KP_E_STORE_BUSY past it.
+ */
+typedef struct kp_store kp_store;
+
+/* kp_store_open flags. */
+#define KP_STORE_CREATE 0x1u   /* create the folder and the database if missing */
+#define KP_STORE_READONLY 0x2u /* never write; refuses a store that needs an upgrade */
+
+/*
+ * Opens (with KP_STORE_CREATE, creates) the store in folder dir and brings
+ * its schema up to date: each pending forward migration runs in its own
+ * transaction, so an interrupted upgrade leaves a store at the last
+ * completed version. On success *out is a new store, freed with
+ * kp_store_close. Fails with KP_E_STORE_MISSING (no store and no
+ * KP_STORE_CREATE), KP_E_STORE_TOO_NEW (written by a newer kapsule; left
+ * untouched), KP_E_STORE_OLD (read-only open of a store that needs an
+ * upgrade), KP_E_STORE_FOREIGN (some other SQLite file), KP_E_STORE_CORRUPT,
+ * KP_E_STORE_BUSY, KP_E_STORE_MIGRATION, KP_E_DISK_FULL, KP_E_IO,
+ * KP_E_PERMISSION or KP_E_NOMEM.
+ */
+KP_API int kp_store_open(const char *dir, unsigned flags, kp_store **out, kp_error *err);
+/* Closes the store, finishing its prepared statements. NULL does nothing. */
+KP_API void kp_store_close(kp_store *st);
+/* The store's schema version (the database's user_version). */
+KP_API int kp_store_schema_version(const kp_store *st);
+
 /* ---- audit log --------------------------------------------------------------------------- */
+
+/*
+ * The audit log is an RFC 9162 Merkle tree kept in the store: entry i is an
+ * opaque byte string; leaf hash SHA-256(0x00 || entry), interior node
+ * SHA-256(0x01 || left || right). Entries are append-only (the database
+ * refuses UPDATE and DELETE). Tree heads are published as C2SP
+ * tlog-checkpoint signed notes with Ed25519 note signatures:
+ *
+ *     <origin>\n<tree size>\n<base64 root>\n\n— <origin> <base64(key id || sig)>\n
+ *
+ * and every checkpoint handed out is stored, so that kp_log_verify can show
+ * that each one is still consistent with the tree.
+ *
+ * Appends, roots at any size, inclusion and consistency proofs read or
+ * write O(log n) rows. Sizes are counts of entries; indexes count from 0.
+ */
+#define KP_LOG_HASH_BYTES 32
+/* Longest proof for a tree of up to 2^63 entries (SQLite's row limit). */
+#define KP_LOG_PROOF_MAX 64
+/* Largest entry accepted by kp_log_append. */
+#define KP_LOG_ENTRY_MAX (16u * 1024u * 1024u)
+/* Origins (and note key names): 1..255 bytes of UTF-8, no spaces, no '+'. */
+#define KP_LOG_ORIGIN_MAX 255
+/* A checkpoint note this library signs, with its NUL. */
+#define KP_LOG_NOTE_MAX 1024
+/* A verifier key "<name>+<8 hex>+<base64(0x01 || public key)>", with its NUL. */
+#define KP_LOG_VKEY_MAX 320
+/* Ed25519 keys as libsodium holds them: secret = seed || public key. */
+#define KP_LOG_SK_BYTES 64
+#define KP_LOG_PK_BYTES 32
+
+/* An inclusion proof, as `kapsule log prove` prints it (RFC 9162 order). */
+typedef struct kp_log_inclusion {
+    uint64_t index;
+    uint64_t tree_size;
+    uint8_t leaf_hash[KP_LOG_HASH_BYTES];
+    uint8_t root[KP_LOG_HASH_BYTES];
+    size_t count; /* hashes in proof[] */
+    uint8_t proof[KP_LOG_PROOF_MAX][KP_LOG_HASH_BYTES];
+} kp_log_inclusion;
+
+/* A consistency proof, as `kapsule log consistency` prints it (RFC 9162 order). */
+typedef struct kp_log_consistency {
+    uint64_t old_size;
+    uint64_t new_size;
+    uint8_t old_root[KP_LOG_HASH_BYTES];
+    uint8_t new_root[KP_LOG_HASH_BYTES];
+    size_t count; /* hashes in proof[] */
+    uint8_t proof[KP_LOG_PROOF_MAX][KP_LOG_HASH_BYTES];
+} kp_log_consistency;
+
+/* The RFC 9162 leaf hash of an entry: SHA-256(0x00 || entry). */
+KP_API void kp_log_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[KP_LOG_HASH_BYTES]);
+
+/*
+ * Appends one entry and sets *index to its position. Runs inside the
+ * caller's open transaction when there is one (so that an ingested capsule
+ * and its log entry commit or roll back together), else in a transaction
+ * of its own. Either way the append is all or nothing. Fails with KP_E_LIMIT
+ * beyond KP_LOG_ENTRY_MAX, KP_E_STORE_READONLY, KP_E_DISK_FULL, KP_E_IO,
+ * KP_E_STORE_BUSY.
+ */
+KP_API int kp_log_append(kp_store *st, const uint8_t *entry, size_t len, uint64_t *index,
+                         kp_error *err);
+/* The number of entries (KP_E_IO, KP_E_STORE_BUSY, ... from the store). */
+KP_API int kp_log_size(kp_store *st, uint64_t *size, kp_error *err);
+/*
+ * Copies entry index into out (cap bytes) and sets *len to its length.
+ * Fails with KP_E_LOG_RANGE for a missing index, KP_E_LIMIT when cap is too
+ * small (then *len is the length needed and out is untouched).
+ */
+KP_API int kp_log_entry(kp_store *st, uint64_t index, uint8_t *out, size_t cap, size_t *len,
+                        kp_error *err);
+/*
+ * The root of the tree made of the first size entries (size 0: SHA-256 of
+ * the empty string). KP_E_LOG_RANGE when size exceeds the log.
+ */
+KP_API int kp_log_root(kp_store *st, uint64_t size, uint8_t root[KP_LOG_HASH_BYTES],
+                       kp_error *err);
+/*
+ * Fills *p with the inclusion proof of entry index in the tree of the
+ * first size entries, with that tree's root and the entry's leaf hash.
+ * KP_E_LOG_RANGE unless index < size <= kp_log_size.
+ */
+KP_API int kp_log_prove_inclusion(kp_store *st, uint64_t index, uint64_t size,
+                                  kp_log_inclusion *p, kp_error *err);
+/*
+ * Fills *p with the consistency proof between the trees of the first
+ * old_size and new_size entries, and both roots. The proof is empty when
+ * old_size is 0 or equals new_size. KP_E_LOG_RANGE unless
+ * old_size <= new_size <= kp_log_size.
+ */
+KP_API int kp_log_prove_consistency(kp_store *st, uint64_t old_size, uint64_t new_size,
+                                    kp_log_consistency *p, kp_error *err);
+
+/*
+ * Offline verifiers (RFC 9162 §2.1.3.2 and §2.1.4.2); they need no store.
+ * proof points to count hashes. KP_OK when the proof shows that leaf_hash
+ * is entry index of the tree of size tree_size with the given root (resp.
+ * that the tree of old_size entries with old_root is a prefix of the tree
+ * with new_root); KP_E_LOG_RANGE for impossible sizes, else KP_E_LOG_PROOF.
+ * Consistency from old_size 0 holds with an empty proof when old_root is
+ * the empty tree's root; equal sizes need an empty proof and equal roots.
+ */
+KP_API KP_NODISCARD int kp_log_verify_inclusion(uint64_t index, uint64_t tree_size,
+                                                const uint8_t leaf_hash[KP_LOG_HASH_BYTES],
+                                                const uint8_t (*proof)[KP_LOG_HASH_BYTES],
+                                                size_t count,
+                                                const uint8_t root[KP_LOG_HASH_BYTES],
+                                                kp_error *err);
+KP_API KP_NODISCARD int kp_log_verify_consistency(uint64_t old_size, uint64_t new_size,
+                                                  const uint8_t old_root[KP_LOG_HASH_BYTES],
+                                                  const uint8_t new_root[KP_LOG_HASH_BYTES],
+                                                  const uint8_t (*proof)[KP_LOG_HASH_BYTES],
+                                                  size_t count, kp_error *err);
+
+/*
+ * The note verifier key of an Ed25519 public key under a key name, in the
+ * C2SP signed-note / Go sumdb form "<name>+<hex key id>+<base64(0x01 ||
+ * pk)>", key id = SHA-256(name || 0x0A || 0x01 || pk)[:4]. KP_E_ARG for an
+ * invalid name.
+ */
+KP_API int kp_log_vkey(const char *name, const uint8_t pk[KP_LOG_PK_BYTES],
+                       char vkey[KP_LOG_VKEY_MAX], kp_error *err);
+
+/*
+ * Signs the current tree head as a checkpoint of origin (which is also the
+ * note's key name), stores it and copies the note, NUL-terminated, to
+ * note. The first checkpoint binds the log to origin and to the key; later
+ * calls with another origin or key fail with KP_E_LOG_IDENTITY. When the
+ * latest checkpoint already covers the current size, that one is returned
+ * and nothing is written. sk is a libsodium Ed25519 secret key (seed ||
+ * public key); KP_E_ARG when its halves disagree or origin is invalid.
+ */
+KP_API int kp_log_checkpoint(kp_store *st, const char *origin,
+                             const uint8_t sk[KP_LOG_SK_BYTES], char note[KP_LOG_NOTE_MAX],
+                             kp_error *err);
+/* The latest stored checkpoint note (KP_E_NOT_FOUND when there is none). */
+KP_API int kp_log_head(kp_store *st, char note[KP_LOG_NOTE_MAX], kp_error *err);
+/*
+ * The origin and verifier key the log is bound to (either may be NULL).
+ * KP_E_NOT_FOUND before the first checkpoint.
+ */
+KP_API int kp_log_identity(kp_store *st, char origin[KP_LOG_ORIGIN_MAX + 1],
+                           char vkey[KP_LOG_VKEY_MAX], kp_error *err);
+
+/* A checkpoint's body, as kp_checkpoint_verify reads it. */
+typedef struct kp_checkpoint {
+    char origin[KP_LOG_ORIGIN_MAX + 1];
+    uint64_t tree_size;
+    uint8_t root[KP_LOG_HASH_BYTES];
+} kp_checkpoint;
+
+/*
+ * Checks a checkpoint note (len bytes, no NUL needed) against a verifier
+ * key: the note must parse strictly (signed-note syntax, valid UTF-8, no
+ * control characters but newlines, at most 100 signatures, 64 KiB), carry
+ * a signature by that key that verifies, and no signature by that key that
+ * fails; signatures by other keys are ignored. Then the body is parsed
+ * (origin, size without leading zeros, 32-byte base64 root; extension
+ * lines allowed) into *out. The origin is not compared with anything: the
+ * caller checks it. Fails with KP_E_NOTE_VKEY, KP_E_NOTE_MALFORMED,
+ * KP_E_NOTE_UNVERIFIED, KP_E_NOTE_BAD_SIG, KP_E_CHECKPOINT_MALFORMED (also
+ * for an origin longer than KP_LOG_ORIGIN_MAX), KP_E_LIMIT (over 64 KiB).
+ */
+KP_API KP_NODISCARD int kp_checkpoint_verify(const char *note, size_t len, const char *vkey,
+                                             kp_checkpoint *out, kp_error *err);
+
+/* What kp_log_verify found wrong, one call per fault. */
+typedef enum kp_log_place {
+    KP_LOG_AT_ENTRY = 1,      /* index is the entry's */
+    KP_LOG_AT_NODE = 2,       /* level and index name the node */
+    KP_LOG_AT_CHECKPOINT = 3, /* index is its sequence number, tree_size its size */
+    KP_LOG_AT_TABLE = 4       /* a table as a whole (e.g. rows that should not exist) */
+} kp_log_place;
+
+typedef struct kp_log_problem {
+    int code;          /* KP_E_LOG_TAMPERED, KP_E_LOG_CHECKPOINT, KP_E_NOTE_... */
+    kp_log_place place;
+    uint64_t index;
+    uint32_t level;
+    uint64_t tree_size;
+    const char *msg; /* valid during the call only */
+} kp_log_problem;
+
+typedef void (*kp_log_problem_fn)(void *ud, const kp_log_problem *p);
+
+typedef struct kp_log_report {
+    uint64_t entries;             /* entries read */
+    uint64_t nodes;               /* stored nodes compared */
+    uint64_t checkpoints;         /* checkpoints checked */
+    uint64_t problems;            /* faults found: 0 when the log is intact */
+    int64_t first_bad_entry;      /* smallest entry index at fault, or -1 */
+    int64_t first_bad_checkpoint; /* smallest tree size of a bad checkpoint, or -1 */
+} kp_log_report;
+
+/*
+ * Recomputes every leaf hash and interior node from the stored entries,
+ * compares them with the stored nodes, and checks every stored checkpoint:
+ * its note against vkey (NULL: the key the log is bound to), its origin,
+ * and its root against the root recomputed from the entries at its size.
+ * Each fault is passed to fn (may be NULL) and counted in *rep (may be
+ * NULL). Reads in one snapshot; O(n) time, O(log n) memory plus 48 bytes
+ * per checkpoint. Returns KP_OK when nothing is wrong, else the first
+ * fault's code with its message in err (KP_E_LOG_TAMPERED,
+ * KP_E_LOG_CHECKPOINT, KP_E_NOTE_...); environment errors (KP_E_IO, ...)
+ * stop the walk.
+ */
+KP_API KP_NODISCARD int kp_log_verify(kp_store *st, const char *vkey, kp_log_problem_fn fn,
+                                      void *ud, kp_log_report *rep, kp_error *err);
 
 /* ---- runtime ---------------------------------------------------------------------------------- */
 

@@ -55,14 +55,72 @@
     X(KP_E_CBOR_RANGE, 312, "E_CBOR_RANGE", 1, "CBOR integer out of range")            \
                                                                                        \
     /* ---- crypto and signatures 400..499 ---- */                                    \
-                                                                                       \
+    X(KP_E_SIG_INVALID, 400, "E_SIG_INVALID", 1, "signature does not verify")          \
+    X(KP_E_SIG_HIGH_S, 401, "E_SIG_HIGH_S", 1, "ECDSA signature is not low-S")         \
+    X(KP_E_SIG_NONCANONICAL, 402, "E_SIG_NONCANONICAL", 1,                             \
+      "signature is not in canonical form (Ed25519 S not below the group order)")      \
+    X(KP_E_SIG_MALFORMED, 403, "E_SIG_MALFORMED", 1,                                   \
+      "signature has the wrong length, bad DER or a value out of range")               \
+    X(KP_E_SIG_ALG, 404, "E_SIG_ALG", 1, "unknown or unsupported signature algorithm") \
+    X(KP_E_KEY_INVALID, 405, "E_KEY_INVALID", 1,                                       \
+      "key is malformed, not canonical, not on the curve or of small order")           \
+    X(KP_E_KEY_WEAK, 406, "E_KEY_WEAK", 1, "X25519 exchange gave the all-zero secret") \
+    X(KP_E_DECRYPT, 407, "E_DECRYPT", 1, "authenticated decryption failed")            \
+    X(KP_E_CRYPTO, 408, "E_CRYPTO", 3, "the crypto library failed")                    \
     /* ---- capsules, keys, age 500..599 ---- */                                      \
-                                                                                       \
+    /* 500..519 age encryption, 520..549 the key store, 550..599 capsules */          \
+    X(KP_E_AGE_HEADER, 500, "E_AGE_HEADER", 1, "malformed age header")                 \
+    X(KP_E_AGE_VERSION, 501, "E_AGE_VERSION", 1, "unsupported age format version")     \
+    X(KP_E_AGE_MAC, 502, "E_AGE_MAC", 1, "age header MAC does not verify")             \
+    X(KP_E_AGE_PAYLOAD, 503, "E_AGE_PAYLOAD", 1,                                       \
+      "age payload is damaged, truncated or has trailing data")                        \
+    X(KP_E_NOT_RECIPIENT, 504, "E_NOT_RECIPIENT", 1, "not encrypted to this key")      \
+    X(KP_E_AGE_KEY, 505, "E_AGE_KEY", 1, "malformed age recipient or identity string") \
+    X(KP_E_AGE_ARMOR, 506, "E_AGE_ARMOR", 1, "malformed age ASCII armor")              \
+    X(KP_E_KEY_NAME, 520, "E_KEY_NAME", 2, "invalid key name")                         \
+    X(KP_E_KEY_FILE, 521, "E_KEY_FILE", 1, "malformed or inconsistent key file")       \
+    X(KP_E_KEY_PERMISSIONS, 522, "E_KEY_PERMISSIONS", 3,                               \
+      "secret key file is accessible to other users")                                  \
+    X(KP_E_KEY_NO_SIGN, 523, "E_KEY_NO_SIGN", 1, "key is receive-only and cannot sign")\
     /* ---- host, policy, capabilities 600..699 ---- */                               \
                                                                                        \
     /* ---- store 700..799 ---- */                                                    \
+    X(KP_E_STORE_MISSING, 700, "E_STORE_MISSING", 3, "no store in this folder")       \
+    X(KP_E_STORE_TOO_NEW, 701, "E_STORE_TOO_NEW", 3,                                   \
+      "store schema is newer than this program")                                       \
+    X(KP_E_STORE_OLD, 702, "E_STORE_OLD", 3,                                           \
+      "store schema is older than this program (open it read-write to upgrade)")       \
+    X(KP_E_STORE_FOREIGN, 703, "E_STORE_FOREIGN", 3, "not a kapsule store")            \
+    X(KP_E_STORE_CORRUPT, 704, "E_STORE_CORRUPT", 3, "store database is damaged")      \
+    X(KP_E_STORE_BUSY, 705, "E_STORE_BUSY", 3, "store is locked by another process")  \
+    X(KP_E_STORE_READONLY, 706, "E_STORE_READONLY", 3, "store is open read-only")      \
+    X(KP_E_STORE_IMMUTABLE, 707, "E_STORE_IMMUTABLE", 1,                               \
+      "append-only rows cannot be changed, deleted or inserted out of order")          \
+    X(KP_E_STORE_CONSTRAINT, 708, "E_STORE_CONSTRAINT", 1,                             \
+      "a store constraint refused the change")                                         \
+    X(KP_E_STORE_SQL, 709, "E_STORE_SQL", 3, "unexpected SQLite error")                \
+    X(KP_E_STORE_MIGRATION, 710, "E_STORE_MIGRATION", 3, "a schema migration failed")  \
+    X(KP_E_STORE_TX, 711, "E_STORE_TX", 3,                                             \
+      "transaction misuse (none open, or one already open)")                           \
                                                                                        \
     /* ---- audit log 800..899 ---- */                                                \
+    X(KP_E_LOG_RANGE, 800, "E_LOG_RANGE", 1, "log index or tree size out of range")    \
+    X(KP_E_LOG_PROOF, 801, "E_LOG_PROOF", 1, "Merkle proof does not verify")           \
+    X(KP_E_LOG_PROOF_LENGTH, 802, "E_LOG_PROOF_LENGTH", 1,                             \
+      "Merkle proof has the wrong number of hashes")                                   \
+    X(KP_E_LOG_TAMPERED, 803, "E_LOG_TAMPERED", 1,                                     \
+      "stored log entries or nodes do not match their hashes")                         \
+    X(KP_E_LOG_CHECKPOINT, 804, "E_LOG_CHECKPOINT", 1,                                 \
+      "stored checkpoint does not match the log")                                      \
+    X(KP_E_LOG_IDENTITY, 805, "E_LOG_IDENTITY", 1,                                     \
+      "the log is bound to another origin or key")                                     \
+    X(KP_E_NOTE_MALFORMED, 806, "E_NOTE_MALFORMED", 1, "malformed signed note")        \
+    X(KP_E_NOTE_UNVERIFIED, 807, "E_NOTE_UNVERIFIED", 1,                               \
+      "note has no signature by the given key")                                        \
+    X(KP_E_NOTE_BAD_SIG, 808, "E_NOTE_BAD_SIG", 1, "note signature does not verify")   \
+    X(KP_E_NOTE_VKEY, 809, "E_NOTE_VKEY", 1, "malformed note verifier key")            \
+    X(KP_E_CHECKPOINT_MALFORMED, 810, "E_CHECKPOINT_MALFORMED", 1,                     \
+      "malformed checkpoint body")                                                     \
                                                                                        \
     /* ---- runtime 900..999 ---- */                                                  \
     /* end of table */

@@ -28,5 +28,7 @@ const char *cli_store_dir(const char *opt);
 int cli_version(int argc, char **argv);
 int cli_errors(int argc, char **argv);
 int cli_exec(int argc, char **argv);
+int cli_key(int argc, char **argv);
+int cli_log(int argc, char **argv);
 
 #endif

@@ -104,7 +104,11 @@ static int parse_arg(const char *arg, uint8_t want, kw_val *out)
     return 0;
 }
 
+/* spectest is made on the first import from it, so that a module with no
+   imports runs in a store holding only its own objects (--stats). */
 typedef struct link_ctx {
+    kw_store *store;
+    int verbose;
     kw_spectest *spectest;
 } link_ctx;
 
@@ -115,6 +119,8 @@ static int resolve(void *user, const kw_module *m, uint32_t i, const kw_extern_d
     (void)i;
     link_ctx *lc = user;
     if (d->module_len != 8 || memcmp(d->module, "spectest", 8) != 0) return KW_E_UNKNOWN_IMPORT;
+    if (!lc->spectest) lc->spectest = kw_spectest_new(lc->store, lc->verbose);
+    if (!lc->spectest) return KW_E_NOMEM;
     return kw_spectest_lookup(lc->spectest, d->name, d->name_len, out);
 }
 
@@ -190,11 +196,7 @@ int cli_exec(int argc, char **argv)
         status = cli_failf(KP_E_NOMEM, "out of memory");
         goto done;
     }
-    link_ctx lc = {kw_spectest_new(s, verbose)};
-    if (!lc.spectest) {
-        status = cli_failf(KP_E_NOMEM, "out of memory");
-        goto done;
-    }
+    link_ctx lc = {s, verbose, NULL};
     kw_instance *inst;
     if (have_fuel) kw_store_set_fuel(s, fuel);
     rc = kw_instantiate(s, m, resolve, &lc, &inst, &ke);

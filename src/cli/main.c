@@ -14,6 +14,8 @@ static const struct {
 } verbs[] = {
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
     {"exec", cli_exec, "run an exported function of a WebAssembly module"},
+    {"key", cli_key, "identities: new, list, show, export, import"},
+    {"log", cli_log, "the audit log: head, show, prove, consistency, verify, vkey"},
     {"version", cli_version, "print the version"},
 };
 

@@ -106,10 +106,16 @@ typedef struct comp {
 
     uint64_t acc;
     int dead;
-    /* the last emitted simple instruction, for retargeting and fusion */
-    int64_t last_at;      /* its first word, or -1 */
-    int last_op;
-    uint32_t last_height; /* height of the value it produced */
+    /* The last two instructions emitted, with nothing (no label) between
+       them and the code still to come: retargeting and fusion look back at
+       them. A producer writes one value, to the slot in its first operand
+       word, for the stack entry at `height`. at is -1 when there is none. */
+    struct emitted {
+        int64_t at;
+        int op;
+        int producer;
+        uint32_t height;
+    } last, prev;
 } comp;
 
 /* ---- growable arrays -------------------------------------------------------- */
@@ -280,17 +286,33 @@ static void emit_w(comp *c, uint32_t w)
 
 static void emit_op(comp *c, int op)
 {
-    c->last_at = -1;
+    c->prev = c->last;
+    c->last.at = c->ncode;
+    c->last.op = op;
+    c->last.producer = 0;
     emit_w(c, (uint32_t)((const char *)c->handlers[op] - c->hbase));
 }
 
-/* Records the instruction just started at `at` as a simple producer of the
-   value at height h whose destination is its first operand word. */
-static void note_producer(comp *c, uint32_t at, int op, uint32_t h)
+/* The instruction just emitted produced the stack entry at height h. */
+static void note_producer(comp *c, uint32_t h)
 {
-    c->last_at = at;
-    c->last_op = op;
-    c->last_height = h;
+    c->last.producer = 1;
+    c->last.height = h;
+}
+
+/* A label (or a change of the stack not made by code) separates what was
+   emitted from what comes next: nothing may be fused across it. */
+static void forget(comp *c)
+{
+    c->last.at = c->prev.at = -1;
+}
+
+/* Removes the last instruction (it is being fused into the next one). */
+static void drop_last(comp *c)
+{
+    c->ncode = (uint32_t)c->last.at;
+    c->last = c->prev;
+    c->prev.at = -1;
 }
 
 static uint32_t slot_off(uint32_t slot)
@@ -508,7 +530,7 @@ static int resolve_label(comp *c, label *l)
         c->code[fi] = (uint32_t)(int32_t)(l->pos - (int64_t)fi);
     }
     l->tchain = 0;
-    c->last_at = -1;
+    forget(c);
     if (l->used) {
         l->site = open_site(c, l->fchain);
         l->fchain = 0;
@@ -564,8 +586,9 @@ static void move_values(comp *c, uint32_t n, uint32_t base)
 static void emit_return(comp *c)
 {
     uint32_t n = c->nresults;
-    if (n == 1 && c->last_at >= 0 && c->last_height == c->sp - 1 && c->stk[c->sp - 1].kind == K_TEMP) {
-        c->code[c->last_at + 1] = 0; /* the producer writes straight to slot 0 */
+    if (n == 1 && c->last.at >= 0 && c->last.producer && c->last.height == c->sp - 1 &&
+        c->stk[c->sp - 1].kind == K_TEMP) {
+        c->code[c->last.at + 1] = 0; /* the producer writes straight to slot 0 */
     } else {
         /* locals about to be overwritten by earlier results are copied out */
         for (uint32_t k = 0; k < n; k++) {
@@ -602,7 +625,67 @@ static void end_chain(comp *c)
 {
     close_sites(c);
     c->dead = 1;
-    c->last_at = -1;
+    forget(c);
+}
+
+/* ---- fused conditions ---------------------------------------------------- */
+
+/* Is the top entry the value the last instruction just produced? */
+static int cond_produced(const comp *c)
+{
+    return c->last.at >= 0 && c->last.producer && c->last.height == c->sp - 1 &&
+           c->stk[c->sp - 1].kind == K_TEMP;
+}
+
+/* Compare ops (register or immediate form) and i32.eqz can become part of
+   the branch that tests them. */
+static int fusable_cond(int op)
+{
+    return (op >= WC_I32_EQ && op <= WC_I32_GE_U) || (op >= WC_I64_EQ && op <= WC_I64_GE_U) ||
+           (op >= WC_I32_EQ_I && op <= WC_I32_GE_U_I) || op == WC_I32_EQZ;
+}
+
+/* The compare of index i in eq, ne, lt_s, lt_u, gt_s, gt_u, le_s, le_u,
+   ge_s, ge_u that holds exactly when compare i does not. */
+static const uint8_t negated[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+
+/* Emits the branch for condition op(a, b), negated if neg (for `if`,
+   which branches when its condition is false); the target follows. */
+static void emit_cond_branch(comp *c, int op, uint32_t a, uint32_t b, int neg)
+{
+    if (op == WC_I32_EQZ) {
+        emit_op(c, neg ? WC_BR_IF : WC_BR_UNLESS);
+        emit_w(c, a);
+        return;
+    }
+    int base, form;
+    if (op >= WC_I32_EQ && op <= WC_I32_GE_U) {
+        base = WC_I32_EQ;
+        form = WC_BR_I32_EQ;
+    } else if (op >= WC_I64_EQ && op <= WC_I64_GE_U) {
+        base = WC_I64_EQ;
+        form = WC_BR_I64_EQ;
+    } else {
+        base = WC_I32_EQ_I;
+        form = WC_BR_I32_EQ_I;
+    }
+    int i = op - base;
+    emit_op(c, form + (neg ? negated[i] : i));
+    emit_w(c, a);
+    emit_w(c, b);
+}
+
+/* br_if: when the last instruction computed the condition, branch on the
+   comparison itself. Returns 1 when done. */
+static int fuse_branch(comp *c, label *l, int neg)
+{
+    int op = c->last.op;
+    if (!fusable_cond(op)) return 0;
+    uint32_t a = c->code[c->last.at + 2], b = c->code[c->last.at + 3];
+    drop_last(c);
+    emit_cond_branch(c, op, a, b, neg);
+    emit_target(c, l);
+    return 1;
 }
 
 /* br_if whose condition is in slot cond (already popped). */
@@ -743,14 +826,6 @@ static int commutative(unsigned wop)
     }
 }
 
-/* Compare ops that can fuse with a following br_if. */
-static int brcmp_form(int wc)
-{
-    if (wc >= WC_I32_EQ && wc <= WC_I32_GE_U) return WC_BR_I32_EQ + (wc - WC_I32_EQ);
-    if (wc >= WC_I64_EQ && wc <= WC_I64_GE_U) return WC_BR_I64_EQ + (wc - WC_I64_EQ);
-    return -1;
-}
-
 /* A 32-bit immediate stands for this constant operand of the given type. */
 static int fits_imm(const opnd *o)
 {
@@ -765,46 +840,42 @@ static void compile_numeric(comp *c, const numop *n, unsigned wop)
     if (n->arity == 1) {
         uint32_t a = loc(c, c->sp - 1);
         pop(c);
-        uint32_t at = c->ncode;
         uint32_t dst = push_temp(c, n->result);
         emit_op(c, n->wc);
         emit_w(c, dst);
         emit_w(c, a);
-        note_producer(c, at, n->wc, c->sp - 1);
+        note_producer(c, c->sp - 1);
         return;
     }
-    opnd *A = &c->stk[c->sp - 2], *B = &c->stk[c->sp - 1];
+    const opnd *A = &c->stk[c->sp - 2], *B = &c->stk[c->sp - 1];
     int imm = imm_form(wop);
-    if (imm >= 0 && !fits_imm(B) && fits_imm(A) && commutative(wop)) {
-        opnd t = *A;
-        *A = *B;
-        *B = t;
-    }
-    if (imm >= 0 && fits_imm(B)) {
-        uint32_t k = (uint32_t)B->value;
-        uint32_t a = loc(c, c->sp - 2);
+    /* which operand becomes the immediate: b, or a when the op commutes
+       (entries are never moved: a temporary's slot is its stack index) */
+    int kb = imm >= 0 && fits_imm(B);
+    int ka = imm >= 0 && !kb && fits_imm(A) && commutative(wop);
+    if (kb || ka) {
+        uint32_t k = (uint32_t)(kb ? B : A)->value;
+        uint32_t a = loc(c, kb ? c->sp - 2 : c->sp - 1);
         pop(c);
         pop(c);
-        uint32_t at = c->ncode;
         uint32_t dst = push_temp(c, n->result);
         emit_op(c, imm);
         emit_w(c, dst);
         emit_w(c, a);
         emit_w(c, k);
-        note_producer(c, at, imm, c->sp - 1);
+        note_producer(c, c->sp - 1);
         return;
     }
     uint32_t b = loc(c, c->sp - 1);
     uint32_t a = loc(c, c->sp - 2);
     pop(c);
     pop(c);
-    uint32_t at = c->ncode;
     uint32_t dst = push_temp(c, n->result);
     emit_op(c, n->wc);
     emit_w(c, dst);
     emit_w(c, a);
     emit_w(c, b);
-    note_producer(c, at, n->wc, c->sp - 1);
+    note_producer(c, c->sp - 1);
 }
 
 static int load_op(unsigned wop)
@@ -854,6 +925,154 @@ static int store_op(unsigned wop)
     case OP_I64_STORE32: return WC_STORE32;
     default: return WC_STORE64;
     }
+}
+
+/* ---- memory access with fused addressing ---------------------------------- */
+
+/*
+ * An address computed by the instruction(s) just emitted for the stack
+ * entry at height h can move into the access itself: a + k (i32.add with a
+ * constant, which clang emits for negative offsets), base + idx and
+ * base + (idx << s) (array indexing). Fills the parts and removes the
+ * instructions; returns 0 (nothing changed) when the pattern is absent.
+ * dead is the one slot the address computation may have used as scratch
+ * that no stack entry holds any more.
+ */
+enum { ADDR_AK = 1, ADDR_IX = 2 };
+
+static int fuse_address(comp *c, uint32_t h, uint32_t dead, uint32_t part[3])
+{
+    const struct emitted L = c->last, P = c->prev;
+    if (L.at < 0 || !L.producer || L.height != h || c->stk[h].kind != K_TEMP) return 0;
+    const uint32_t *w = c->code + L.at;
+    if (L.op == WC_I32_ADD_I) {
+        part[0] = w[2];
+        part[1] = w[3];
+        drop_last(c);
+        return ADDR_AK;
+    }
+    if (L.op != WC_I32_ADD) return 0;
+    uint32_t x = w[2], y = w[3];
+    part[0] = x;
+    part[1] = y;
+    part[2] = 0;
+    if (P.at >= 0 && P.producer && P.op == WC_I32_SHL_I && P.at + 4 == L.at &&
+        c->code[P.at + 1] == dead && (x == dead) != (y == dead)) {
+        /* (idx << s) was computed into the scratch slot just for this add */
+        part[0] = x == dead ? y : x;
+        part[1] = c->code[P.at + 2];
+        part[2] = c->code[P.at + 3] & 31;
+        drop_last(c);
+        drop_last(c);
+        return ADDR_IX;
+    }
+    drop_last(c);
+    return ADDR_IX;
+}
+
+static void compile_load(comp *c, int lo, uint8_t type, uint32_t off)
+{
+    const opnd *A = &c->stk[c->sp - 1];
+    int wide = lo == WC_LOAD64;
+    if (A->kind == K_CONST && (lo == WC_LOAD32 || wide) && (uint64_t)(uint32_t)A->value + off <= UINT32_MAX) {
+        uint32_t ea = (uint32_t)A->value + off;
+        pop(c);
+        uint32_t dst = push_temp(c, type);
+        emit_op(c, wide ? WC_LOAD64_K : WC_LOAD32_K);
+        emit_w(c, dst);
+        emit_w(c, ea);
+        note_producer(c, c->sp - 1);
+        return;
+    }
+    uint32_t part[3];
+    int form = 0;
+    /* byte loads have no a + k form: then the add stays */
+    int ak = c->last.at >= 0 && c->last.op == WC_I32_ADD_I;
+    if (lo == WC_LOAD32 || wide || (lo == WC_I32_LOAD8_U && !ak))
+        form = fuse_address(c, c->sp - 1, temp_off(c, c->sp), part);
+    if (form == ADDR_AK) {
+        pop(c);
+        uint32_t dst = push_temp(c, type);
+        emit_op(c, wide ? WC_LOAD64_AK : WC_LOAD32_AK);
+        emit_w(c, dst);
+        emit_w(c, part[0]);
+        emit_w(c, part[1]);
+        emit_w(c, off);
+        note_producer(c, c->sp - 1);
+        return;
+    }
+    if (form == ADDR_IX) {
+        pop(c);
+        uint32_t dst = push_temp(c, type);
+        emit_op(c, wide ? WC_LOAD64_IX : lo == WC_LOAD32 ? WC_LOAD32_IX : WC_I32_LOAD8_U_IX);
+        emit_w(c, dst);
+        emit_w(c, part[0]);
+        emit_w(c, part[1]);
+        emit_w(c, part[2]);
+        emit_w(c, off);
+        note_producer(c, c->sp - 1);
+        return;
+    }
+    uint32_t a = loc(c, c->sp - 1);
+    pop(c);
+    uint32_t dst = push_temp(c, type);
+    emit_op(c, lo);
+    emit_w(c, dst);
+    emit_w(c, a);
+    emit_w(c, off);
+    note_producer(c, c->sp - 1);
+}
+
+static void compile_store(comp *c, int so, uint32_t off)
+{
+    const opnd *V = &c->stk[c->sp - 1], *A = &c->stk[c->sp - 2];
+    int wide = so == WC_STORE64;
+    if (A->kind == K_CONST && (so == WC_STORE32 || wide) && (uint64_t)(uint32_t)A->value + off <= UINT32_MAX) {
+        uint32_t ea = (uint32_t)A->value + off;
+        uint32_t v = loc(c, c->sp - 1);
+        pop(c);
+        pop(c);
+        emit_op(c, wide ? WC_STORE64_K : WC_STORE32_K);
+        emit_w(c, v);
+        emit_w(c, ea);
+        return;
+    }
+    /* the value must cost no code, or the address's producer is not last */
+    uint32_t part[3];
+    int form = 0;
+    if (V->kind == K_LOCAL && (so == WC_STORE32 || wide || so == WC_STORE8)) {
+        int ak = c->last.at >= 0 && c->last.op == WC_I32_ADD_I;
+        if (!(ak && so == WC_STORE8)) form = fuse_address(c, c->sp - 2, temp_off(c, c->sp - 1), part);
+    }
+    uint32_t v = loc(c, c->sp - 1);
+    if (form == ADDR_AK) {
+        pop(c);
+        pop(c);
+        emit_op(c, wide ? WC_STORE64_AK : WC_STORE32_AK);
+        emit_w(c, part[0]);
+        emit_w(c, v);
+        emit_w(c, part[1]);
+        emit_w(c, off);
+        return;
+    }
+    if (form == ADDR_IX) {
+        pop(c);
+        pop(c);
+        emit_op(c, wide ? WC_STORE64_IX : so == WC_STORE32 ? WC_STORE32_IX : WC_STORE8_IX);
+        emit_w(c, part[0]);
+        emit_w(c, part[1]);
+        emit_w(c, part[2]);
+        emit_w(c, v);
+        emit_w(c, off);
+        return;
+    }
+    uint32_t a = loc(c, c->sp - 2);
+    pop(c);
+    pop(c);
+    emit_op(c, so);
+    emit_w(c, a);
+    emit_w(c, v);
+    emit_w(c, off);
 }
 
 /* Emits op with n operand slots taken from the top n entries (deepest
@@ -915,11 +1134,11 @@ static void compile_local_set(comp *c, uint32_t x, int tee)
         if (!tee) pop(c);
         return;
     }
-    int retarget = top->kind == K_TEMP && c->last_at >= 0 && c->last_height == c->sp - 1 &&
-                   c->local_refs[x] == 0;
+    int retarget = top->kind == K_TEMP && c->last.at >= 0 && c->last.producer &&
+                   c->last.height == c->sp - 1 && c->local_refs[x] == 0;
     if (retarget) {
-        c->code[c->last_at + 1] = slot_off(x);
-        c->last_at = -1;
+        c->code[c->last.at + 1] = slot_off(x);
+        c->last.producer = 0; /* it now writes a local, not the stack */
     } else {
         detach_local(c, x);
         top = &c->stk[c->sp - 1];
@@ -994,7 +1213,7 @@ static void compile_end(comp *c)
     truncate_stack(c, b->height);
     for (uint32_t k = 0; k < b->nresults; k++) push(c, K_TEMP, b->rtypes[k]);
     c->dead = !reachable;
-    c->last_at = -1;
+    forget(c);
     c->nctl--;
 }
 
@@ -1049,8 +1268,20 @@ static void compile_body(comp *c)
         case OP_IF: {
             ctl tmp;
             rd_blocktype(c, &tmp);
+            struct emitted L = c->last;
+            int produced = cond_produced(c);
             uint32_t cond = loc(c, c->sp - 1);
             pop(c);
+            /* the comparison moves into the branch: drop it before the
+               flush, which writes only slots it does not read */
+            int fused = produced && L.at >= 0 && c->last.at == L.at && fusable_cond(c->last.op);
+            uint32_t fop = 0, fa = 0, fb = 0;
+            if (fused) {
+                fop = (uint32_t)c->last.op;
+                fa = c->code[L.at + 2];
+                fb = c->code[L.at + 3];
+                drop_last(c);
+            }
             flush_all(c);
             ctl *b = push_ctl(c, C_IF);
             if (!b) return;
@@ -1059,8 +1290,12 @@ static void compile_body(comp *c)
             b->nresults = tmp.nresults;
             b->rtypes = tmp.rtypes;
             b->height = c->sp - b->nparams;
-            emit_op(c, WC_BR_UNLESS);
-            emit_w(c, cond);
+            if (fused) {
+                emit_cond_branch(c, (int)fop, fa, fb, 1);
+            } else {
+                emit_op(c, WC_BR_UNLESS);
+                emit_w(c, cond);
+            }
             emit_target(c, &b->els);
             break;
         }
@@ -1088,21 +1323,21 @@ static void compile_body(comp *c)
         case OP_BR_IF: {
             uint32_t d = rd_u32(c);
             ctl *t = &c->ctls[c->nctl - 1 - d];
-            int64_t at = c->last_at;
-            int last = c->last_op;
-            int produced = at >= 0 && c->last_height == c->sp - 1 && c->stk[c->sp - 1].kind == K_TEMP;
+            struct emitted L = c->last;
+            int produced = cond_produced(c);
             uint32_t cond = loc(c, c->sp - 1);
             pop(c);
             int direct = t->kind != C_FUNC && values_in_place(c, br_arity(t), t->height);
-            /* fuse with the comparison that just produced the condition */
-            if (direct && produced && c->last_at == at) {
-                int bf = brcmp_form(last);
-                if (bf >= 0 || last == WC_I32_EQZ) {
-                    uint32_t fa = c->code[at + 2], fb = c->code[at + 3];
-                    c->ncode = (uint32_t)at; /* drop the comparison */
-                    emit_op(c, bf >= 0 ? bf : WC_BR_UNLESS);
-                    emit_w(c, fa);
-                    if (bf >= 0) emit_w(c, fb);
+            if (direct && L.at >= 0 && c->last.at == L.at) {
+                if (produced && fuse_branch(c, &t->end, 0)) break;
+                if (L.op == WC_I32_ADD_I && c->code[L.at + 1] == cond) {
+                    /* count down and branch while not zero */
+                    uint32_t dst = c->code[L.at + 1], a = c->code[L.at + 2], k = c->code[L.at + 3];
+                    drop_last(c);
+                    emit_op(c, WC_I32_ADD_I_BRNZ);
+                    emit_w(c, dst);
+                    emit_w(c, a);
+                    emit_w(c, k);
                     emit_target(c, &t->end);
                     break;
                 }
@@ -1137,14 +1372,13 @@ static void compile_body(comp *c)
             pop(c);
             pop(c);
             pop(c);
-            uint32_t at = c->ncode;
             uint32_t dst = push_temp(c, type);
             emit_op(c, WC_SELECT);
             emit_w(c, dst);
             emit_w(c, a);
             emit_w(c, b);
             emit_w(c, cnd);
-            note_producer(c, at, WC_SELECT, c->sp - 1);
+            note_producer(c, c->sp - 1);
             break;
         }
         case OP_LOCAL_GET: push_local(c, rd_u32(c)); break;
@@ -1152,12 +1386,11 @@ static void compile_body(comp *c)
         case OP_LOCAL_TEE: compile_local_set(c, rd_u32(c), 1); break;
         case OP_GLOBAL_GET: {
             uint32_t g = rd_u32(c);
-            uint32_t at = c->ncode;
             uint32_t dst = push_temp(c, c->m->globals[g].type);
             emit_op(c, WC_GLOBAL_GET);
             emit_w(c, dst);
             emit_w(c, g);
-            note_producer(c, at, WC_GLOBAL_GET, c->sp - 1);
+            note_producer(c, c->sp - 1);
             break;
         }
         case OP_GLOBAL_SET: {
@@ -1290,28 +1523,12 @@ static void compile_body(comp *c)
             int lo = load_op(op);
             if (lo >= 0) {
                 rd_u32(c);
-                uint32_t off = rd_u32(c);
-                uint32_t a = loc(c, c->sp - 1);
-                pop(c);
-                uint32_t at = c->ncode;
-                uint32_t dst = push_temp(c, load_type(op));
-                emit_op(c, lo);
-                emit_w(c, dst);
-                emit_w(c, a);
-                emit_w(c, off);
-                note_producer(c, at, lo, c->sp - 1);
+                compile_load(c, lo, load_type(op), rd_u32(c));
                 break;
             }
             if (op >= OP_I32_STORE && op <= OP_I64_STORE32) {
                 rd_u32(c);
-                uint32_t off = rd_u32(c);
-                uint32_t v = loc(c, c->sp - 1), a = loc(c, c->sp - 2);
-                pop(c);
-                pop(c);
-                emit_op(c, store_op(op));
-                emit_w(c, a);
-                emit_w(c, v);
-                emit_w(c, off);
+                compile_store(c, store_op(op), rd_u32(c));
                 break;
             }
             const numop *n = op < 256 ? &numops[op] : (op & 0xff00) == 0xfc00 && (op & 0xff) < 8
@@ -1357,7 +1574,7 @@ static int compile_func(comp *c, uint32_t def, wc_func *out)
     c->nctl = c->nsites = c->nopen = 0;
     c->acc = 0;
     c->dead = 0;
-    c->last_at = -1;
+    forget(c);
     int32_t entry_site = -1;
     if (!c->oom) {
         ctl *f = push_ctl(c, C_FUNC);

@@ -15,6 +15,8 @@
 #ifndef KW_COMPILE_H
 #define KW_COMPILE_H
 
+#include <stdio.h>
+
 #include "wasm/module.h"
 
 typedef struct wc_func {
@@ -32,5 +34,7 @@ typedef struct wc_func {
 int cmp_module(kw_module *m, kw_error *err);
 /* Frees m->code. */
 void cmp_module_free(kw_module *m);
+/* Prints defined function def's code (dump.c; for engine developers). */
+void cmp_dump(const kw_module *m, uint32_t def, FILE *f);
 
 #endif

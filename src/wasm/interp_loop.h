@@ -710,6 +710,126 @@ L_I64_REM_U: {
     BRC_(BR_I64_LE_U, uint64_t, RD64, a <= b)
     BRC_(BR_I64_GE_S, uint64_t, RD64, S64_(a) >= S64_(b))
     BRC_(BR_I64_GE_U, uint64_t, RD64, a >= b)
+    /* Fused compare with a constant and branch: a, imm, target, fuel. */
+#define BRCI_(name, expr)                                                              \
+    L_##name : {                                                                       \
+        uint32_t a = RD32(pc[1]), b = pc[2];                                           \
+        if (expr) {                                                                    \
+            CHARGE(pc[4]);                                                             \
+            pc += 3 + (int32_t)pc[3];                                                  \
+            DISPATCH();                                                                \
+        }                                                                              \
+        NEXT(5);                                                                       \
+    }
+    BRCI_(BR_I32_EQ_I, a == b)
+    BRCI_(BR_I32_NE_I, a != b)
+    BRCI_(BR_I32_LT_S_I, S32_(a) < S32_(b))
+    BRCI_(BR_I32_LT_U_I, a < b)
+    BRCI_(BR_I32_GT_S_I, S32_(a) > S32_(b))
+    BRCI_(BR_I32_GT_U_I, a > b)
+    BRCI_(BR_I32_LE_S_I, S32_(a) <= S32_(b))
+    BRCI_(BR_I32_LE_U_I, a <= b)
+    BRCI_(BR_I32_GE_S_I, S32_(a) >= S32_(b))
+    BRCI_(BR_I32_GE_U_I, a >= b)
+#undef BRCI_
+
+L_I32_ADD_I_BRNZ: {
+    uint32_t v = RD32(pc[2]) + pc[3];
+    WR32(pc[1], v);
+    if (v) {
+        CHARGE(pc[5]);
+        pc += 4 + (int32_t)pc[4];
+        DISPATCH();
+    }
+    NEXT(6);
+}
+
+    /* Fused addressing (see ops.h). Effective addresses are computed in 64
+       bits: the 32-bit address wraps as wasm's i32.add does, then the
+       offset is added without wrapping. */
+#define MEM_OK_(ea, n) if ((ea) + (n) > msize) TRAP(KW_TRAP_MEMORY_OOB)
+L_LOAD32_K:
+    MEM_OK_((uint64_t)pc[2], 4);
+    WR64(pc[1], ld32(mem + pc[2]));
+    NEXT(3);
+L_LOAD64_K:
+    MEM_OK_((uint64_t)pc[2], 8);
+    WR64(pc[1], ld64(mem + pc[2]));
+    NEXT(3);
+L_STORE32_K:
+    MEM_OK_((uint64_t)pc[2], 4);
+    st32(mem + pc[2], RD32(pc[1]));
+    NEXT(3);
+L_STORE64_K:
+    MEM_OK_((uint64_t)pc[2], 8);
+    st64(mem + pc[2], RD64(pc[1]));
+    NEXT(3);
+#define AK_EA_(a) ((uint64_t)(uint32_t)(RD32(a) + pc[3]) + pc[4])
+L_LOAD32_AK: {
+    uint64_t ea = AK_EA_(pc[2]);
+    MEM_OK_(ea, 4);
+    WR64(pc[1], ld32(mem + ea));
+    NEXT(5);
+}
+L_LOAD64_AK: {
+    uint64_t ea = AK_EA_(pc[2]);
+    MEM_OK_(ea, 8);
+    WR64(pc[1], ld64(mem + ea));
+    NEXT(5);
+}
+L_STORE32_AK: {
+    uint64_t ea = AK_EA_(pc[1]);
+    MEM_OK_(ea, 4);
+    st32(mem + ea, RD32(pc[2]));
+    NEXT(5);
+}
+L_STORE64_AK: {
+    uint64_t ea = AK_EA_(pc[1]);
+    MEM_OK_(ea, 8);
+    st64(mem + ea, RD64(pc[2]));
+    NEXT(5);
+}
+#undef AK_EA_
+#define IX_EA_(b, i, sh, off) ((uint64_t)(uint32_t)(RD32(b) + (RD32(i) << (pc[sh] & 31))) + pc[off])
+L_LOAD32_IX: {
+    uint64_t ea = IX_EA_(pc[2], pc[3], 4, 5);
+    MEM_OK_(ea, 4);
+    WR64(pc[1], ld32(mem + ea));
+    NEXT(6);
+}
+L_LOAD64_IX: {
+    uint64_t ea = IX_EA_(pc[2], pc[3], 4, 5);
+    MEM_OK_(ea, 8);
+    WR64(pc[1], ld64(mem + ea));
+    NEXT(6);
+}
+L_I32_LOAD8_U_IX: {
+    uint64_t ea = IX_EA_(pc[2], pc[3], 4, 5);
+    MEM_OK_(ea, 1);
+    WR64(pc[1], mem[ea]);
+    NEXT(6);
+}
+L_STORE32_IX: {
+    uint64_t ea = IX_EA_(pc[1], pc[2], 3, 5);
+    MEM_OK_(ea, 4);
+    st32(mem + ea, RD32(pc[4]));
+    NEXT(6);
+}
+L_STORE64_IX: {
+    uint64_t ea = IX_EA_(pc[1], pc[2], 3, 5);
+    MEM_OK_(ea, 8);
+    st64(mem + ea, RD64(pc[4]));
+    NEXT(6);
+}
+L_STORE8_IX: {
+    uint64_t ea = IX_EA_(pc[1], pc[2], 3, 5);
+    MEM_OK_(ea, 1);
+    mem[ea] = (uint8_t)RD32(pc[4]);
+    NEXT(6);
+}
+#undef IX_EA_
+#undef MEM_OK_
+
 #undef BRC_
 #undef S32_
 #undef S64_

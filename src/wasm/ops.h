@@ -83,6 +83,22 @@
     X(BR_I64_LT_S, 4) X(BR_I64_LT_U, 4) X(BR_I64_GT_S, 4) X(BR_I64_GT_U, 4) \
     X(BR_I64_LE_S, 4) X(BR_I64_LE_U, 4) X(BR_I64_GE_S, 4) X(BR_I64_GE_U, 4)
 
+/* Fused compare-with-constant and branch (a, imm, target, fuel). */
+#define WC_BRCMPIS(X) \
+    X(BR_I32_EQ_I, 4) X(BR_I32_NE_I, 4) X(BR_I32_LT_S_I, 4) X(BR_I32_LT_U_I, 4) \
+    X(BR_I32_GT_S_I, 4) X(BR_I32_GT_U_I, 4) X(BR_I32_LE_S_I, 4) X(BR_I32_LE_U_I, 4) \
+    X(BR_I32_GE_S_I, 4) X(BR_I32_GE_U_I, 4)
+
+/* Fused addressing. _K: a constant effective address (dst, ea) / (value,
+   ea); _AK: address (a + k) mod 2^32 (dst, a, k, offset) / (a, value, k,
+   offset); _IX: address (base + (idx << shift)) mod 2^32 (dst, base, idx,
+   shift, offset) / (base, idx, shift, value, offset). */
+#define WC_ADDRS(X) \
+    X(LOAD32_K, 2) X(LOAD64_K, 2) X(STORE32_K, 2) X(STORE64_K, 2) \
+    X(LOAD32_AK, 4) X(LOAD64_AK, 4) X(STORE32_AK, 4) X(STORE64_AK, 4) \
+    X(LOAD32_IX, 5) X(LOAD64_IX, 5) X(I32_LOAD8_U_IX, 5) \
+    X(STORE32_IX, 5) X(STORE64_IX, 5) X(STORE8_IX, 5)
+
 /* The whole set, with operand word counts (-1: variable, see BR_TABLE). */
 #define WC_OPS(X)                                                                       \
     X(EXIT, 0)            /* leave wr_run: the end of a top-level call */              \
@@ -116,7 +132,9 @@
     X(ELEM_DROP, 1)       /* segment */                                                 \
     X(REF_FUNC, 2)        /* dst, function index */                                     \
     X(SELECT, 4)          /* dst, a, b, cond */                                         \
-    WC_UNOPS(X) WC_BINOPS(X) WC_LOADS(X) WC_STORES(X) WC_IMMOPS(X) WC_BRCMPS(X)
+    X(I32_ADD_I_BRNZ, 5)  /* dst, a, k, target, fuel: dst = a + k; branch if nonzero */ \
+    WC_UNOPS(X) WC_BINOPS(X) WC_LOADS(X) WC_STORES(X) WC_IMMOPS(X) WC_BRCMPS(X) \
+    WC_BRCMPIS(X) WC_ADDRS(X)
 
 enum wc_op {
 #define WC_ENUM_(name, n) WC_##name,

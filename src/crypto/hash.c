@@ -1,0 +1,134 @@
+/*
+ * hash.c: SHA-256, SHA-512 and HMAC-SHA-256 from libsodium; HKDF-SHA-256
+ * from OpenSSL's EVP_KDF (libsodium 1.0.18 has no HKDF).
+ */
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "util/error.h"
+
+void cry_sha256(uint8_t out[CRY_SHA256_BYTES], const void *data, size_t len)
+{
+    crypto_hash_sha256(out, data, len);
+}
+
+void cry_sha256_init(cry_sha256_ctx *c)
+{
+    crypto_hash_sha256_init(c);
+}
+
+void cry_sha256_update(cry_sha256_ctx *c, const void *data, size_t len)
+{
+    crypto_hash_sha256_update(c, data, len);
+}
+
+void cry_sha256_final(cry_sha256_ctx *c, uint8_t out[CRY_SHA256_BYTES])
+{
+    crypto_hash_sha256_final(c, out);
+    cry_wipe(c, sizeof *c);
+}
+
+void cry_sha512(uint8_t out[CRY_SHA512_BYTES], const void *data, size_t len)
+{
+    crypto_hash_sha512(out, data, len);
+}
+
+void cry_hmac_sha256(uint8_t out[CRY_HMAC_SHA256_BYTES], const void *key, size_t keylen,
+                     const void *data, size_t len)
+{
+    cry_hmac_ctx c;
+    cry_hmac_sha256_init(&c, key, keylen);
+    cry_hmac_sha256_update(&c, data, len);
+    cry_hmac_sha256_final(&c, out);
+}
+
+void cry_hmac_sha256_init(cry_hmac_ctx *c, const void *key, size_t keylen)
+{
+    crypto_auth_hmacsha256_init(c, key, keylen);
+}
+
+void cry_hmac_sha256_update(cry_hmac_ctx *c, const void *data, size_t len)
+{
+    crypto_auth_hmacsha256_update(c, data, len);
+}
+
+void cry_hmac_sha256_final(cry_hmac_ctx *c, uint8_t out[CRY_HMAC_SHA256_BYTES])
+{
+    crypto_auth_hmacsha256_final(c, out);
+    cry_wipe(c, sizeof *c); /* holds the padded key */
+}
+
+/* One EVP_KDF derivation in the given HKDF mode. OpenSSL copies the key,
+   salt and info into its context and clears them when the context goes. */
+static int hkdf_run(int mode, uint8_t *out, size_t outlen, const void *key, size_t keylen,
+                    const void *salt, size_t saltlen, const void *info, size_t infolen,
+                    kp_error *err)
+{
+    static const uint8_t empty[1];
+    int rc = KP_E_CRYPTO;
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    if (!ctx) goto fail;
+    OSSL_PARAM params[6];
+    size_t n = 0;
+    params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                    (void *)(keylen ? key : empty), keylen);
+    /* An absent salt is HashLen zeros (RFC 5869 2.2), which is what an empty
+       HMAC key amounts to; OpenSSL treats an omitted salt that way. */
+    if (saltlen)
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
+                                                        saltlen);
+    if (infolen)
+        params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+                                                        infolen);
+    params[n] = OSSL_PARAM_construct_end();
+    if (EVP_KDF_derive(ctx, out, outlen, params) != 1) goto fail;
+    rc = KP_OK;
+fail:
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+    if (rc) {
+        cry_wipe(out, outlen);
+        return err_set(err, rc, "HKDF-SHA-256 failed in OpenSSL");
+    }
+    return KP_OK;
+}
+
+int cry_hkdf_sha256_extract(uint8_t prk[CRY_SHA256_BYTES], const void *salt, size_t saltlen,
+                            const void *ikm, size_t ikmlen, kp_error *err)
+{
+    uint8_t tmp[CRY_SHA256_BYTES];
+    int rc = hkdf_run(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, tmp, sizeof tmp, ikm, ikmlen, salt,
+                      saltlen, NULL, 0, err);
+    if (rc == KP_OK) memcpy(prk, tmp, sizeof tmp);
+    cry_wipe(tmp, sizeof tmp);
+    return rc;
+}
+
+int cry_hkdf_sha256_expand(uint8_t *out, size_t outlen, const void *prk, size_t prklen,
+                           const void *info, size_t infolen, kp_error *err)
+{
+    if (outlen == 0 || outlen > CRY_HKDF_SHA256_MAX)
+        return err_set(err, KP_E_ARG, "HKDF output of %zu bytes (1..%d allowed)", outlen,
+                       CRY_HKDF_SHA256_MAX);
+    if (prklen < CRY_SHA256_BYTES)
+        return err_set(err, KP_E_ARG, "HKDF PRK of %zu bytes (at least 32)", prklen);
+    return hkdf_run(EVP_KDF_HKDF_MODE_EXPAND_ONLY, out, outlen, prk, prklen, NULL, 0, info,
+                    infolen, err);
+}
+
+int cry_hkdf_sha256(uint8_t *out, size_t outlen, const void *ikm, size_t ikmlen,
+                    const void *salt, size_t saltlen, const void *info, size_t infolen,
+                    kp_error *err)
+{
+    if (outlen == 0 || outlen > CRY_HKDF_SHA256_MAX)
+        return err_set(err, KP_E_ARG, "HKDF output of %zu bytes (1..%d allowed)", outlen,
+                       CRY_HKDF_SHA256_MAX);
+    return hkdf_run(EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND, out, outlen, ikm, ikmlen, salt,
+                    saltlen, info, infolen, err);
+}
