@@ -632,6 +632,8 @@ int dec_module(kw_module *m, kw_error *err)
         return wu_err(err, KW_E_DATACOUNT, m->len,
                       "data count and data section have inconsistent lengths (%u and none)",
                       m->datacount);
+    /* the bitmap exists even when nothing names a function (no index is
+       UINT32_MAX, so this only allocates) */
     if (!m->declared_funcs) return declare_func(&d, UINT32_MAX);
     return KW_OK;
 }

@@ -98,8 +98,18 @@ static inline int rb_u32(rb_reader *r, uint32_t *out)
     return rc;
 }
 
+/* One byte holds 7 bits; bit 6 is the sign. */
+static inline int64_t rb_sext7(uint8_t b)
+{
+    return (int64_t)(b & 0x3f) - (int64_t)(b & 0x40);
+}
+
 static inline int rb_s32(rb_reader *r, int32_t *out)
 {
+    if (r->p < r->end && *r->p < 0x80) {
+        *out = (int32_t)rb_sext7(*r->p++);
+        return KW_OK;
+    }
     uint64_t v;
     int rc = rb_leb(r, 32, 1, &v);
     if (rc == KW_OK) *out = (int32_t)(uint32_t)v;
@@ -116,6 +126,10 @@ static inline int rb_s33(rb_reader *r, int64_t *out)
 
 static inline int rb_s64(rb_reader *r, int64_t *out)
 {
+    if (r->p < r->end && *r->p < 0x80) {
+        *out = rb_sext7(*r->p++);
+        return KW_OK;
+    }
     uint64_t v;
     int rc = rb_leb(r, 64, 1, &v);
     if (rc == KW_OK) *out = (int64_t)v;

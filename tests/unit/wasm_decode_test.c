@@ -81,6 +81,29 @@ TEST(leb_s32_s33_s64_u64)
     LEB_BAD(64, 0, KW_E_LEB, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02);
 }
 
+TEST(leb_typed_readers)
+{
+    static const uint8_t b[] = {0x40, 0x3f, 0x7f, 0x80, 0x7f, 0xff, 0x00, 0x40};
+    kw_error e;
+    rb_reader r = rb_make(b, 0, sizeof b, &e);
+    int32_t s = 0;
+    int64_t l = 0;
+    uint32_t u = 0;
+    CHECK_EQ(rb_s32(&r, &s), KW_OK);
+    CHECK_EQ(s, -64);
+    CHECK_EQ(rb_s32(&r, &s), KW_OK);
+    CHECK_EQ(s, 63);
+    CHECK_EQ(rb_s64(&r, &l), KW_OK);
+    CHECK_EQ(l, -1);
+    CHECK_EQ(rb_s64(&r, &l), KW_OK); /* 0x80 0x7f: two bytes */
+    CHECK_EQ(l, -128);
+    CHECK_EQ(rb_u32(&r, &u), KW_OK); /* 0xff 0x00 */
+    CHECK_EQ(u, 127);
+    CHECK_EQ(rb_s33(&r, &l), KW_OK);
+    CHECK_EQ(l, -64);
+    CHECK_EQ(rb_s32(&r, &s), KW_E_EOF);
+}
+
 TEST(counts_bounded_by_bytes_left)
 {
     static const uint8_t b[] = {0x04, 1, 2, 3, 4};
