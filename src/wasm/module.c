@@ -61,10 +61,11 @@ int kw_module_new(const kw_config *cfg, const uint8_t *bytes, size_t len, kw_mod
     m->refs = 1;
     wm_config_defaults(&m->cfg, cfg);
     if (len > m->cfg.max_module_bytes) {
+        wu_err(err, KW_E_LIMIT_MODULE_SIZE, KW_NO_OFFSET,
+               "module of %zu bytes is over the limit of %llu", len,
+               (unsigned long long)m->cfg.max_module_bytes);
         wu_free(m);
-        return wu_err(err, KW_E_LIMIT_MODULE_SIZE, KW_NO_OFFSET,
-                      "module of %zu bytes is over the limit of %llu", len,
-                      (unsigned long long)m->cfg.max_module_bytes);
+        return KW_E_LIMIT_MODULE_SIZE;
     }
     m->bytes = wu_alloc(len ? len : 1);
     if (!m->bytes) {

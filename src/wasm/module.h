@@ -67,6 +67,8 @@ enum { WM_SEG_ACTIVE = 0, WM_SEG_PASSIVE = 1, WM_SEG_DECLARATIVE = 2 };
 typedef struct wm_elem {
     uint8_t mode;     /* WM_SEG_* */
     uint8_t reftype;  /* KW_FUNCREF or KW_EXTERNREF */
+    uint8_t exprs;    /* items were expressions (flags bit 2), not bare
+                         function indexes; the validator re-reads them */
     uint32_t table;   /* active only */
     wm_const offset;  /* active only: an i32 expression */
     uint32_t count;
