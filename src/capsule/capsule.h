@@ -52,8 +52,8 @@ typedef struct capsule_fields {
 } capsule_fields;
 
 struct kp_capsule {
-    uint8_t *data; /* the file, owned */
-    size_t len;
+    uint8_t *data; /* the file, owned: data_cap bytes allocated */
+    size_t len, data_cap;
     /* raw items of the envelope, as offsets into data */
     size_t prot_off, prot_len;       /* protected: the whole bstr item */
     size_t payload_off, payload_len; /* payload: the whole bstr item */
@@ -92,6 +92,14 @@ int capsule_alg_ok(int64_t cose, kp_key_alg *alg);
    empty); returns code. */
 int capsule_fail(kp_error *err, int code, int64_t off, const char *field, const char *fmt, ...)
     KP_PRINTF(5, 6);
+
+/* ---- parse.c ---- */
+
+/* kp_capsule_parse of data[0..len), which it takes over (an allocation of
+   cap bytes, freed with mem_free on failure too), so that pack hands over
+   the file it built without a copy. */
+int capsule_parse_take(uint8_t *data, size_t len, size_t cap, const kp_capsule_limits *lim,
+                       kp_capsule **out, kp_error *err);
 
 /* ---- id.c ---- */
 

@@ -16,6 +16,9 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
+/* The keys are written in their canonical order (shorter first, then
+   bytewise), so that closing the maps finds them sorted and moves no bytes:
+   the body may be megabytes. */
 int capsule_encode_payload(const capsule_fields *f, buf *out, kp_error *err)
 {
     cbor_enc e;
@@ -23,49 +26,24 @@ int capsule_encode_payload(const capsule_fields *f, buf *out, kp_error *err)
     cbor_begin_map(&e);
     cbor_put_str(&e, "v");
     cbor_put_uint(&e, CAPSULE_VERSION);
-    cbor_put_str(&e, "type");
-    cbor_put_text(&e, f->type, f->type_len);
-    cbor_put_str(&e, "author");
-    cbor_begin_array(&e);
-    cbor_put_int(&e, f->author_alg);
-    cbor_put_bytes(&e, f->author, f->author_len);
-    cbor_end(&e);
-    cbor_put_str(&e, "parents");
-    cbor_begin_array(&e);
-    for (size_t i = 0; i < f->parent_count; i++)
-        cbor_put_bytes(&e, f->parents + i * f->parent_stride, KP_ID_BYTES);
-    cbor_end(&e);
-    if (f->logic) {
-        cbor_put_str(&e, "logic");
-        cbor_put_bytes(&e, f->logic, KP_ID_BYTES);
-    }
-    cbor_put_str(&e, "flags");
-    cbor_begin_map(&e);
-    for (size_t i = 0; i < f->flag_count; i++) {
-        cbor_put_text(&e, f->flags[i].key, f->flags[i].key_len);
-        cbor_put_text(&e, f->flags[i].value, f->flags[i].value_len);
-    }
-    cbor_end(&e);
-    cbor_put_str(&e, "created");
-    cbor_put_uint(&e, f->created);
-    cbor_put_str(&e, "body");
-    cbor_put_bytes(&e, f->body, f->body_len);
     if (f->encrypted) {
         cbor_put_str(&e, "enc");
         cbor_put_str(&e, "age");
     }
+    cbor_put_str(&e, "body");
+    cbor_put_bytes(&e, f->body, f->body_len);
     if (f->cap_count) {
         cbor_put_str(&e, "caps");
         cbor_begin_array(&e);
         for (size_t i = 0; i < f->cap_count; i++) {
             const kp_capsule_cap *c = &f->caps[i];
             cbor_begin_map(&e);
-            cbor_put_str(&e, "module");
-            cbor_put_bytes(&e, c->module, KP_ID_BYTES);
             cbor_put_str(&e, "kind");
             cbor_put_text(&e, c->kind, c->kind_len);
             cbor_put_str(&e, "amount");
             cbor_put_uint(&e, c->amount);
+            cbor_put_str(&e, "module");
+            cbor_put_bytes(&e, c->module, KP_ID_BYTES);
             if (c->resource) {
                 cbor_put_str(&e, "resource");
                 cbor_put_bytes(&e, c->resource, c->resource_len);
@@ -74,6 +52,31 @@ int capsule_encode_payload(const capsule_fields *f, buf *out, kp_error *err)
         }
         cbor_end(&e);
     }
+    cbor_put_str(&e, "type");
+    cbor_put_text(&e, f->type, f->type_len);
+    cbor_put_str(&e, "flags");
+    cbor_begin_map(&e);
+    for (size_t i = 0; i < f->flag_count; i++) {
+        cbor_put_text(&e, f->flags[i].key, f->flags[i].key_len);
+        cbor_put_text(&e, f->flags[i].value, f->flags[i].value_len);
+    }
+    cbor_end(&e);
+    if (f->logic) {
+        cbor_put_str(&e, "logic");
+        cbor_put_bytes(&e, f->logic, KP_ID_BYTES);
+    }
+    cbor_put_str(&e, "author");
+    cbor_begin_array(&e);
+    cbor_put_int(&e, f->author_alg);
+    cbor_put_bytes(&e, f->author, f->author_len);
+    cbor_end(&e);
+    cbor_put_str(&e, "created");
+    cbor_put_uint(&e, f->created);
+    cbor_put_str(&e, "parents");
+    cbor_begin_array(&e);
+    for (size_t i = 0; i < f->parent_count; i++)
+        cbor_put_bytes(&e, f->parents + i * f->parent_stride, KP_ID_BYTES);
+    cbor_end(&e);
     cbor_end(&e);
     return cbor_enc_finish(&e, err);
 }
@@ -213,7 +216,7 @@ int kp_capsule_pack(const kp_capsule_pack_opts *o, const kp_capsule_limits *lim,
     capsule_fields f;
     uint8_t(*parents)[KP_ID_BYTES] = NULL;
     kp_capsule_cap *caps = NULL;
-    buf enc = {0}, payload = {0}, prot = {0}, pitem = {0}, litem = {0}, tbs = {0}, file = {0};
+    buf enc = {0}, payload = {0}, litem = {0}, tbs = {0}, file = {0};
     uint8_t sig[KP_SIG_BYTES];
     kp_key_alg alg;
     int rc;
@@ -267,50 +270,74 @@ int kp_capsule_pack(const kp_capsule_pack_opts *o, const kp_capsule_limits *lim,
                            f.body_len, l.max_body);
         goto done;
     }
+    /* Room for the payload at once: the body may be megabytes, and growing
+       by doubling would copy it again and again. */
+    size_t room = f.body_len;
+    if (!size_add(room, 1024 + f.parent_count * CAPSULE_ID_ITEM_BYTES +
+                            f.flag_count * (KP_CAPSULE_FLAG_KEY_MAX + KP_CAPSULE_FLAG_VALUE_MAX + 8) +
+                            f.cap_count * (2 * KP_ID_BYTES + KP_CAPSULE_CAP_RESOURCE_MAX + 64),
+                  &room) ||
+        buf_reserve(&payload, room)) {
+        rc = err_set(err, KP_E_NOMEM, "out of memory for a payload of %zu bytes", f.body_len);
+        goto done;
+    }
     if ((rc = capsule_encode_payload(&f, &payload, err))) goto done;
 
     /* protected = bstr .cbor {1: alg}. It and the payload are signed as the
-       byte-string items (head and content) that go into the envelope. */
-    cbor_enc e;
-    cbor_enc_init(&e, &prot);
-    cbor_begin_map(&e);
-    cbor_put_uint(&e, CAPSULE_HDR_ALG);
-    cbor_put_int(&e, f.author_alg);
-    cbor_end(&e);
-    if ((rc = cbor_enc_finish(&e, err))) goto done;
-    uint8_t h[9], g[9];
-    size_t hn = cbor_head(h, 2, prot.len), gn = cbor_head(g, 2, payload.len);
-    if ((rc = buf_append(&pitem, h, hn)) || (rc = buf_append(&pitem, prot.p, prot.len)) ||
-        (rc = buf_append(&litem, g, gn)) || (rc = buf_append(&litem, payload.p, payload.len)) ||
-        (rc = capsule_sig_structure(pitem.p, pitem.len, litem.p, litem.len, &tbs))) {
+       byte-string items (head and content) that go into the envelope; both
+       are written here from heads made by cbor_head, canonical as the
+       encoder's. */
+    uint8_t alg_item[9], prot_item[16], ph[9];
+    size_t an = cbor_head(alg_item, f.author_alg < 0 ? 1 : 0,
+                          f.author_alg < 0 ? (uint64_t)(-1 - f.author_alg) : (uint64_t)f.author_alg);
+    size_t pn = 0;
+    prot_item[pn++] = (uint8_t)(0x40 + 2 + an); /* bstr of the map's bytes */
+    prot_item[pn++] = 0xa1;                     /* map(1) */
+    prot_item[pn++] = CAPSULE_HDR_ALG;          /* key 1 */
+    memcpy(prot_item + pn, alg_item, an);
+    pn += an;
+    size_t hn = cbor_head(ph, 2, payload.len);
+    static const uint8_t sig_head[] = {0x58, 0x40};
+    size_t file_len;
+    if (!size_add(payload.len, 2 + pn + 1 + hn + sizeof sig_head + KP_SIG_BYTES, &file_len)) {
+        rc = err_set(err, KP_E_LIMIT, "capsule too large");
+        goto done;
+    }
+    if (file_len > l.max_bytes) {
+        rc = err_set(err, KP_E_CAPSULE_LIMIT, "the capsule would be %zu bytes, at most %zu",
+                     file_len, l.max_bytes);
+        goto done;
+    }
+    if ((rc = buf_reserve(&litem, hn + payload.len)) || (rc = buf_append(&litem, ph, hn)) ||
+        (rc = buf_append(&litem, payload.p, payload.len)) ||
+        (rc = capsule_sig_structure(prot_item, pn, litem.p, litem.len, &tbs))) {
         rc = err_set(err, rc, "out of memory building a capsule");
         goto done;
     }
+    buf_free(&payload);
     if ((rc = kp_key_sign(o->author, tbs.p, tbs.len, sig, err))) goto done;
+    buf_free(&tbs);
 
-    cbor_enc_init(&e, &file);
-    cbor_put_tag(&e, CAPSULE_COSE_TAG);
-    cbor_begin_array(&e);
-    cbor_put_bytes(&e, prot.p, prot.len);
-    cbor_begin_map(&e);
-    cbor_end(&e);
-    cbor_put_bytes(&e, payload.p, payload.len);
-    cbor_put_bytes(&e, sig, sizeof sig);
-    cbor_end(&e);
-    if ((rc = cbor_enc_finish(&e, err))) goto done;
-    if (file.len > l.max_bytes) {
-        rc = err_set(err, KP_E_CAPSULE_LIMIT, "the capsule would be %zu bytes, at most %zu",
-                     file.len, l.max_bytes);
+    /* tag 18, array(4): protected, {}, payload, signature */
+    static const uint8_t env_head[] = {0xd2, 0x84};
+    static const uint8_t empty_map = 0xa0;
+    if ((rc = buf_reserve(&file, file_len)) || (rc = buf_append(&file, env_head, 2)) ||
+        (rc = buf_append(&file, prot_item, pn)) || (rc = buf_append(&file, &empty_map, 1)) ||
+        (rc = buf_append(&file, litem.p, litem.len)) ||
+        (rc = buf_append(&file, sig_head, sizeof sig_head)) ||
+        (rc = buf_append(&file, sig, sizeof sig))) {
+        rc = err_set(err, rc, "out of memory building a capsule");
         goto done;
     }
-    rc = kp_capsule_parse(file.p, file.len, &l, out, err);
+    buf_free(&litem);
+    size_t len, cap;
+    uint8_t *bytes = buf_detach(&file, &len, &cap);
+    rc = capsule_parse_take(bytes, len, cap, &l, out, err);
 done:
     mem_free(parents, o->parent_count * KP_ID_BYTES);
     if (caps) mem_free(caps, o->cap_count * sizeof *caps);
     buf_free(&enc);
     buf_free(&payload);
-    buf_free(&prot);
-    buf_free(&pitem);
     buf_free(&litem);
     buf_free(&tbs);
     buf_free(&file);

@@ -450,39 +450,64 @@ static int parse_payload(kp_capsule *c, const envelope *env, const kp_capsule_li
     return KP_OK;
 }
 
-int kp_capsule_parse(const uint8_t *data, size_t len, const kp_capsule_limits *lim,
-                     kp_capsule **out, kp_error *err)
+int capsule_parse_take(uint8_t *data, size_t len, size_t cap, const kp_capsule_limits *lim,
+                       kp_capsule **out, kp_error *err)
 {
     kp_capsule_limits l;
     envelope env;
     kp_capsule *c = NULL;
     int rc;
-    if ((!data && len) || !out) return err_set(err, KP_E_ARG, "kp_capsule_parse: no input");
-    if ((rc = capsule_limits(lim, &l, err))) return rc;
-    if (len > l.max_bytes)
-        return capsule_fail(err, KP_E_CAPSULE_LIMIT, (int64_t)l.max_bytes, NULL,
-                            "capsule of %zu bytes, at most %zu", len, l.max_bytes);
-    if (len == 0) return err_set_at(err, KP_E_TRUNCATED, 0, "empty capsule file");
-    if (!(c = mem_calloc(1, sizeof *c)) || !(c->data = mem_alloc(len))) {
-        rc = err_set(err, KP_E_NOMEM, "out of memory for a capsule of %zu bytes", len);
+    if ((rc = capsule_limits(lim, &l, err))) goto fail;
+    if (len > l.max_bytes) {
+        rc = capsule_fail(err, KP_E_CAPSULE_LIMIT, (int64_t)l.max_bytes, NULL,
+                          "capsule of %zu bytes, at most %zu", len, l.max_bytes);
         goto fail;
     }
-    memcpy(c->data, data, len);
+    if (len == 0) {
+        rc = err_set_at(err, KP_E_TRUNCATED, 0, "empty capsule file");
+        goto fail;
+    }
+    if (!(c = mem_calloc(1, sizeof *c))) {
+        rc = err_set(err, KP_E_NOMEM, "out of memory for a capsule");
+        goto fail;
+    }
+    c->data = data;
     c->len = len;
+    c->data_cap = cap;
+    data = NULL;
     if ((rc = parse_envelope(c, &l, &env, err))) goto fail;
     if ((rc = parse_payload(c, &env, &l, err))) goto fail;
     capsule_id(c->data + c->map_off, c->map_len, c->id);
     *out = c;
     return KP_OK;
 fail:
+    mem_free(data, cap);
     kp_capsule_free(c);
     return rc;
+}
+
+int kp_capsule_parse(const uint8_t *data, size_t len, const kp_capsule_limits *lim,
+                     kp_capsule **out, kp_error *err)
+{
+    kp_capsule_limits l;
+    int rc;
+    if ((!data && len) || !out) return err_set(err, KP_E_ARG, "kp_capsule_parse: no input");
+    /* The size limit before the copy. */
+    if ((rc = capsule_limits(lim, &l, err))) return rc;
+    if (len > l.max_bytes)
+        return capsule_fail(err, KP_E_CAPSULE_LIMIT, (int64_t)l.max_bytes, NULL,
+                            "capsule of %zu bytes, at most %zu", len, l.max_bytes);
+    uint8_t *copy = len ? mem_alloc(len) : NULL;
+    if (len && !copy)
+        return err_set(err, KP_E_NOMEM, "out of memory for a capsule of %zu bytes", len);
+    if (len) memcpy(copy, data, len);
+    return capsule_parse_take(copy, len, len, &l, out, err);
 }
 
 void kp_capsule_free(kp_capsule *c)
 {
     if (!c) return;
-    mem_free(c->data, c->len);
+    mem_free(c->data, c->data_cap);
     mem_free(c->flags, c->flag_alloc * sizeof *c->flags);
     mem_free(c->caps, c->cap_alloc * sizeof *c->caps);
     mem_free(c, sizeof *c);
