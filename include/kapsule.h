@@ -333,7 +333,11 @@ KP_API int kp_capsule_parse(const uint8_t *data, size_t len, const kp_capsule_li
  * and R; ECDSA refuses high S (E_SIG_HIGH_S) and keys off the curve
  * (E_KEY_INVALID). E_SIG_INVALID for a signature that does not verify.
  * The result is remembered (kp_capsule_verified), and a second call
- * returns it without new work.
+ * returns it without new work. No separate full check of the author key is
+ * made (it would cost about one more verification): the checks above are
+ * the ones that keep anyone but the key's owner from signing; an Ed25519
+ * key with a torsion component passes when its owner's signature verifies.
+ * kp_key_id_parse makes the full check where keys enter as text.
  */
 KP_API KP_NODISCARD int kp_capsule_verify(kp_capsule *c, kp_error *err);
 /* 1 after a kp_capsule_verify that succeeded, else 0. */

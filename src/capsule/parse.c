@@ -388,11 +388,12 @@ static int parse_payload(kp_capsule *c, const envelope *env, const kp_capsule_li
     /* The version first: a later version may have other fields. */
     if (!cbor_map_find_text(&map, "v", &v))
         return capsule_fail(err, KP_E_CAPSULE_FIELD, at(&map), "v", "v: missing (format version)");
-    if (v.type != CBOR_UINT || v.val != CAPSULE_VERSION)
+    if (v.type != CBOR_UINT)
         return capsule_fail(err, KP_E_CAPSULE_VERSION, at(&v), "v",
-                            "v: format version %s%llu is not supported (1)",
-                            v.type == CBOR_UINT ? "" : "of another type, ",
-                            (unsigned long long)v.val);
+                            "v: expected the format version 1, found %s", cbor_type_name(v.type));
+    if (v.val != CAPSULE_VERSION)
+        return capsule_fail(err, KP_E_CAPSULE_VERSION, at(&v), "v",
+                            "v: format version %llu is not supported (1)", (unsigned long long)v.val);
     unsigned seen = 0;
     cbor_iter it;
     cbor_iter_init(&it, &map);

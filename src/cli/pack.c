@@ -180,6 +180,7 @@ typedef struct pack_state {
     kp_capsule_cap *caps;
     uint8_t (*cap_bytes)[KP_ID_BYTES + KP_CAPSULE_CAP_RESOURCE_MAX];
     char **cap_text;
+    uint8_t logic[KP_ID_BYTES];
     kp_capsule *cap_out;
 } pack_state;
 
@@ -255,10 +256,9 @@ static int build(const pack_args *a, pack_state *s, kp_capsule_pack_opts *o)
             return cli_usage("pack", "--parent: %s", e.msg);
     o->parents = (const uint8_t(*)[KP_ID_BYTES])s->parents;
     o->parent_count = a->nparent;
-    static uint8_t logic[KP_ID_BYTES];
     if (a->logic) {
-        if ((rc = logic_id(a->logic, logic))) return rc;
-        o->logic = logic;
+        if ((rc = logic_id(a->logic, s->logic))) return rc;
+        o->logic = s->logic;
     }
     for (size_t i = 0; i < a->nflag; i++) {
         const char *eq = strchr(a->flag[i], '=');

@@ -585,7 +585,7 @@ static void put_flags(cbor_enc *e, size_t n, const char *key, size_t vlen)
     cbor_put_str(e, "flags");
     cbor_begin_map(e);
     for (size_t i = 0; i < n; i++) {
-        char k[16];
+        char k[24];
         snprintf(k, sizeof k, "k%zu", i);
         cbor_put_str(e, k);
         cbor_put_str(e, "x");
