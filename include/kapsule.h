@@ -227,6 +227,243 @@ KP_API void kp_key_text_free(char *text, size_t len);
 
 /* ---- capsules ---------------------------------------------------------------- */
 
+/*
+ * A capsule is one COSE_Sign1 (RFC 9052, tag 18) whose payload is a
+ * deterministic CBOR map: format version, type, author key, parent capsule
+ * ids (the DAG), optional logic module id, relay-visible flags, created
+ * time, body (plaintext, or an age v1 file), optional capability requests.
+ * docs/FORMATS.md is the byte-level reference.
+ *
+ * Ids are SHA-256 with a domain prefix, 32 bytes, shown as 64 lowercase hex:
+ *   capsule id = SHA-256("kapsule-capsule-v1" || 0x00 || payload)
+ *   module id  = SHA-256("kapsule-module-v1" || 0x00 || wasm bytes)
+ * where payload is the signed CBOR map (the content of the COSE payload
+ * byte string). The id depends on nothing outside the signed bytes, so a
+ * relay or a store names, links and checks a capsule without its key.
+ *
+ * Life of a capsule: kp_capsule_parse (structure and schema, no crypto) ->
+ * kp_capsule_verify (signature) -> accessors / kp_capsule_open (decrypt) ->
+ * kp_capsule_free. A kp_capsule is not safe to use from two threads at
+ * once (kp_capsule_verify records its result in it).
+ */
+#define KP_ID_BYTES 32
+/* 64 hex digits and a NUL. */
+#define KP_ID_HEX_BYTES 65
+/* The text form of an author key, "secp256k1:" + 66 hex digits, and a NUL. */
+#define KP_KEY_ID_MAX 77
+
+/* The format's ceilings, and the defaults of kp_capsule_limits. */
+#define KP_CAPSULE_MAX_BYTES (16u * 1024 * 1024)
+#define KP_CAPSULE_MAX_PARENTS 64
+#define KP_CAPSULE_MAX_FLAGS 32
+#define KP_CAPSULE_MAX_CAPS 16
+#define KP_CAPSULE_MAX_DEPTH 8
+/* Per-field sizes fixed by the format. */
+#define KP_CAPSULE_TYPE_MAX 64     /* [a-z][a-z0-9._-]{0,63} */
+#define KP_CAPSULE_FLAG_KEY_MAX 32 /* [a-z0-9._-]{1,32} */
+#define KP_CAPSULE_FLAG_VALUE_MAX 256
+#define KP_CAPSULE_CAP_KIND_MAX 64 /* as a type */
+#define KP_CAPSULE_CAP_RESOURCE_MAX 256
+
+/*
+ * Limits applied by kp_capsule_parse and kp_capsule_pack. A zero member
+ * means the default, which is also the format's ceiling: a caller may
+ * tighten a limit, never loosen it (E_ARG above the ceiling), so that what
+ * one kapsule accepts every other accepts too.
+ */
+typedef struct kp_capsule_limits {
+    size_t max_bytes;   /* the whole file: KP_CAPSULE_MAX_BYTES */
+    size_t max_body;    /* the body as stored (ciphertext when encrypted) */
+    size_t max_parents; /* KP_CAPSULE_MAX_PARENTS */
+    size_t max_flags;   /* KP_CAPSULE_MAX_FLAGS */
+    size_t max_caps;    /* KP_CAPSULE_MAX_CAPS */
+    int max_depth;      /* CBOR nesting, envelope and payload: KP_CAPSULE_MAX_DEPTH */
+} kp_capsule_limits;
+
+/* A relay-visible flag: key ([a-z0-9._-]{1,32}) and value (UTF-8, at most
+   256 bytes). Neither is NUL-terminated in a parsed capsule. */
+typedef struct kp_capsule_flag {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} kp_capsule_flag;
+
+/*
+ * A capability request signed by the author: module `module` may use
+ * `kind` (e.g. "ledger.spend") up to `amount` of the author's resource,
+ * optionally narrowed to `resource` (NULL and 0 when absent; never empty
+ * when present).
+ */
+typedef struct kp_capsule_cap {
+    const uint8_t *module; /* KP_ID_BYTES */
+    const char *kind;      /* [a-z][a-z0-9._-]{0,63}, not NUL-terminated */
+    size_t kind_len;
+    uint64_t amount;
+    const uint8_t *resource;
+    size_t resource_len;
+} kp_capsule_cap;
+
+typedef struct kp_capsule kp_capsule;
+
+/*
+ * Parses a capsule file: the COSE_Sign1 envelope and the payload schema,
+ * strictly (canonical CBOR only, every rule of docs/FORMATS.md), with lim
+ * (NULL: defaults). No signature is checked: see kp_capsule_verify. The
+ * bytes are copied; *out is freed with kp_capsule_free.
+ *
+ * Fails with: the CBOR codes (E_CBOR_*, E_TRUNCATED) and the offset;
+ * E_CAPSULE_FORMAT (not tag 18, not [protected, {}, payload, signature],
+ * a protected header other than {1: alg}); E_CAPSULE_ALG (an unsupported
+ * COSE alg, or an author key of another alg); E_SIG_MALFORMED (signature
+ * not 64 bytes); E_CAPSULE_VERSION ("v" not 1); E_CAPSULE_FIELD (a missing,
+ * unknown, mistyped or invalid payload field: err->field names it, e.g.
+ * "parents[3]" or "caps[0].kind"); E_CAPSULE_LIMIT (size or a count over
+ * lim); E_CBOR_DEPTH; the age header codes (E_AGE_*) for an "enc": "age"
+ * body that is not a binary age v1 file, with field "body". Every error
+ * carries the byte offset in the file.
+ */
+KP_API int kp_capsule_parse(const uint8_t *data, size_t len, const kp_capsule_limits *lim,
+                            kp_capsule **out, kp_error *err);
+/*
+ * Verifies the signature over the COSE Sig_structure ["Signature1",
+ * protected, h'', payload], built from the bytes that were signed (never
+ * re-encoded), with the author key of the payload. Strict: Ed25519 refuses
+ * non-canonical S (E_SIG_NONCANONICAL), small-order or non-canonical keys
+ * and R; ECDSA refuses high S (E_SIG_HIGH_S) and keys off the curve
+ * (E_KEY_INVALID). E_SIG_INVALID for a signature that does not verify.
+ * The result is remembered (kp_capsule_verified), and a second call
+ * returns it without new work. No separate full check of the author key is
+ * made (it would cost about one more verification): the checks above are
+ * the ones that keep anyone but the key's owner from signing; an Ed25519
+ * key with a torsion component passes when its owner's signature verifies.
+ * kp_key_id_parse makes the full check where keys enter as text.
+ */
+KP_API KP_NODISCARD int kp_capsule_verify(kp_capsule *c, kp_error *err);
+/* 1 after a kp_capsule_verify that succeeded, else 0. */
+KP_API int kp_capsule_verified(const kp_capsule *c);
+/*
+ * The body's plaintext for key: a copy of the body when it is not
+ * encrypted, else the age file decrypted with key's X25519 identity
+ * (E_NOT_RECIPIENT if it was not encrypted to key, E_AGE_* and E_DECRYPT
+ * when damaged). Verifies the capsule first if that has not been done
+ * (and fails as kp_capsule_verify does): no plaintext leaves an unverified
+ * capsule. *body (may be NULL when *len is 0) is freed with
+ * kp_capsule_body_free, which wipes it.
+ */
+KP_API int kp_capsule_open(kp_capsule *c, const kp_key *key, uint8_t **body, size_t *len,
+                           kp_error *err);
+KP_API void kp_capsule_body_free(uint8_t *body, size_t len);
+/* Frees the capsule and everything its accessors returned. NULL does nothing. */
+KP_API void kp_capsule_free(kp_capsule *c);
+
+/* Accessors. Returned pointers are owned by the capsule and live until
+   kp_capsule_free. None fails on a parsed capsule. */
+
+/* The capsule id (KP_ID_BYTES). */
+KP_API const uint8_t *kp_capsule_id(const kp_capsule *c);
+/* The whole file, *len bytes. */
+KP_API const uint8_t *kp_capsule_bytes(const kp_capsule *c, size_t *len);
+/* The signed payload (the CBOR map the id is computed over), *len bytes. */
+KP_API const uint8_t *kp_capsule_payload(const kp_capsule *c, size_t *len);
+/* The signature, *len (64) bytes. */
+KP_API const uint8_t *kp_capsule_signature(const kp_capsule *c, size_t *len);
+/* The payload's format version (1). */
+KP_API int kp_capsule_version(const kp_capsule *c);
+/* The type, NUL-terminated ("post", ...). */
+KP_API const char *kp_capsule_type(const kp_capsule *c);
+/* The signature algorithm, and the COSE number as written (-19 or -8 for
+   Ed25519, -7, -47). */
+KP_API kp_key_alg kp_capsule_alg(const kp_capsule *c);
+KP_API int kp_capsule_cose_alg(const kp_capsule *c);
+/* The author's public key in canonical form (32 or 33 bytes). */
+KP_API const uint8_t *kp_capsule_author(const kp_capsule *c, size_t *len);
+/* The parent ids, sorted, each KP_ID_BYTES; i < count, else NULL. */
+KP_API size_t kp_capsule_parent_count(const kp_capsule *c);
+KP_API const uint8_t *kp_capsule_parent_at(const kp_capsule *c, size_t i);
+/* The logic module id (KP_ID_BYTES), or NULL when the capsule names none. */
+KP_API const uint8_t *kp_capsule_logic(const kp_capsule *c);
+/* The flags, in canonical order; i < count, else NULL. */
+KP_API size_t kp_capsule_flag_count(const kp_capsule *c);
+KP_API const kp_capsule_flag *kp_capsule_flag_at(const kp_capsule *c, size_t i);
+/* The flag whose key is key (NUL-terminated), or NULL when absent. */
+KP_API const kp_capsule_flag *kp_capsule_flag_find(const kp_capsule *c, const char *key);
+/* The author-claimed creation time, unix seconds. */
+KP_API uint64_t kp_capsule_created(const kp_capsule *c);
+/* The body as stored: the plaintext, or the binary age file when encrypted. */
+KP_API const uint8_t *kp_capsule_body(const kp_capsule *c, size_t *len);
+/* 1 when the body is an age v1 file ("enc": "age"). */
+KP_API int kp_capsule_encrypted(const kp_capsule *c);
+/* The age file's recipient stanzas (0 for a plaintext body), read from its
+   header without any key. */
+KP_API size_t kp_capsule_recipients(const kp_capsule *c);
+/* The capability requests, in their canonical order; i < count, else NULL. */
+KP_API size_t kp_capsule_cap_count(const kp_capsule *c);
+KP_API const kp_capsule_cap *kp_capsule_cap_at(const kp_capsule *c, size_t i);
+
+/*
+ * What kp_capsule_pack builds. Every pointer is borrowed for the call.
+ * parents and caps may come in any order (they are sorted); a repeated
+ * parent, flag key or cap is refused (E_CAPSULE_FIELD).
+ */
+typedef struct kp_capsule_pack_opts {
+    const char *type;     /* required, NUL-terminated */
+    const kp_key *author; /* required, a signing key (E_KEY_NO_SIGN otherwise) */
+    const uint8_t *body;  /* may be NULL when body_len is 0 */
+    size_t body_len;
+    /* Encrypt the body to these age recipients ("age1...", NUL-terminated);
+       none: the body is stored as it is. */
+    const char *const *to;
+    size_t to_count;
+    /* The body is already a binary age v1 file (made elsewhere, e.g. by
+       `age -r`): stored as it is and marked "enc": "age". Not with to. */
+    int body_is_age;
+    const uint8_t (*parents)[KP_ID_BYTES];
+    size_t parent_count;
+    const uint8_t *logic; /* KP_ID_BYTES, or NULL */
+    const kp_capsule_flag *flags;
+    size_t flag_count;
+    uint64_t created; /* unix seconds; the caller chooses (no clock here) */
+    const kp_capsule_cap *caps;
+    size_t cap_count;
+    /* The COSE alg to write: 0 for the key's usual one (-19, -7, -47);
+       -8 is accepted for an Ed25519 key. */
+    int cose_alg;
+} kp_capsule_pack_opts;
+
+/*
+ * Builds, signs (and encrypts, with to) a capsule, then parses the result
+ * with lim (NULL: defaults), so that pack never writes what parse would
+ * refuse. *out is the new capsule (not yet verified; kp_capsule_bytes gives
+ * the file), freed with kp_capsule_free. Fails with E_ARG (missing type or
+ * author, to together with body_is_age), E_KEY_NO_SIGN, E_CAPSULE_FIELD and
+ * E_CAPSULE_LIMIT (naming the field), E_CAPSULE_ALG (cose_alg not the
+ * key's), E_AGE_KEY (a bad recipient), E_KEY_WEAK, E_NOMEM.
+ */
+KP_API int kp_capsule_pack(const kp_capsule_pack_opts *opts, const kp_capsule_limits *lim,
+                           kp_capsule **out, kp_error *err);
+
+/* The module id of a WebAssembly module's bytes. */
+KP_API void kp_module_id(const uint8_t *wasm, size_t len, uint8_t id[KP_ID_BYTES]);
+/* An id as 64 lowercase hex digits, and back (E_CAPSULE_ID unless s is
+   exactly 64 lowercase hex digits). */
+KP_API void kp_id_format(const uint8_t id[KP_ID_BYTES], char out[KP_ID_HEX_BYTES]);
+KP_API int kp_id_parse(const char *s, uint8_t id[KP_ID_BYTES], kp_error *err);
+/*
+ * The canonical text form of an author key, used in policies, --json output
+ * and DAG queries: "<alg name>:<hex public key>", e.g. "ed25519:8207...",
+ * "p256:02ab..." (kp_key_alg_name, lowercase hex of the canonical key).
+ * format: E_SIG_ALG for KP_ALG_NONE, E_KEY_INVALID when pklen is not the
+ * alg's canonical length. parse: E_SIG_ALG (unknown name), E_KEY_INVALID
+ * (not lowercase hex, wrong length, or not a valid key: the full check,
+ * small-order and off-curve keys refused); writes *pklen bytes to pk.
+ */
+KP_API int kp_key_id_format(kp_key_alg alg, const uint8_t *pk, size_t pklen,
+                            char out[KP_KEY_ID_MAX], kp_error *err);
+KP_API int kp_key_id_parse(const char *s, kp_key_alg *alg, uint8_t pk[KP_PK_MAX_BYTES],
+                           size_t *pklen, kp_error *err);
+
+
 /* ---- host interface and policy -------------------------------------------------- */
 
 /* ---- store -------------------------------------------------------------------------- */

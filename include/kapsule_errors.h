@@ -82,6 +82,18 @@
     X(KP_E_KEY_PERMISSIONS, 522, "E_KEY_PERMISSIONS", 3,                               \
       "secret key file is accessible to other users")                                  \
     X(KP_E_KEY_NO_SIGN, 523, "E_KEY_NO_SIGN", 1, "key is receive-only and cannot sign")\
+    X(KP_E_CAPSULE_FORMAT, 550, "E_CAPSULE_FORMAT", 1,                                 \
+      "not a capsule: malformed COSE_Sign1 envelope")                                  \
+    X(KP_E_CAPSULE_VERSION, 551, "E_CAPSULE_VERSION", 1,                               \
+      "unsupported capsule format version")                                            \
+    X(KP_E_CAPSULE_FIELD, 552, "E_CAPSULE_FIELD", 1,                                   \
+      "capsule field missing, unknown or invalid")                                     \
+    X(KP_E_CAPSULE_ALG, 553, "E_CAPSULE_ALG", 1,                                       \
+      "capsule signature algorithm unsupported or not the author key's")               \
+    X(KP_E_CAPSULE_LIMIT, 554, "E_CAPSULE_LIMIT", 1,                                   \
+      "capsule exceeds a limit (size, body, parents, flags, caps)")                    \
+    X(KP_E_CAPSULE_ID, 555, "E_CAPSULE_ID", 1,                                         \
+      "malformed id: 64 lowercase hexadecimal digits expected")                        \
     /* ---- host, policy, capabilities 600..699 ---- */                               \
                                                                                        \
     /* ---- store 700..799 ---- */                                                    \

@@ -21,6 +21,7 @@ packages=(
     wabt                                              # wat2wasm for .wat test modules
     age                                               # interop peer for encrypted bodies
     python3 python3-cbor2 python3-cryptography        # interop peers for CBOR and signatures
+    ruby-cose                                         # third-party COSE library: checks our envelopes
 )
 
 demo=1

@@ -23,6 +23,23 @@ int cli_usage(const char *verb, const char *fmt, ...) __attribute__((format(prin
 int cli_is_help(const char *arg);
 /* The store folder: --store, else $KAPSULE_HOME, else ~/.kapsule. */
 const char *cli_store_dir(const char *opt);
+/*
+ * Matches argv[*i] against the option name ("--type"), written as
+ * "--type VALUE" (VALUE is the next argument, and *i moves past it) or
+ * "--type=VALUE". Returns 1 on a match with *val set (NULL when the value
+ * is missing), else 0.
+ */
+int cli_opt(const char *name, int argc, char **argv, int *i, const char **val);
+/* Reads and parses a capsule file ("-": standard input), at most
+   KP_CAPSULE_MAX_BYTES (E_CAPSULE_LIMIT beyond). */
+int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e);
+/* JSON (jansson) for inspect and verify, in inspect.c: an error as
+   {code, message, offset, field}; a capsule with every field, and its
+   signature's verdict (verr NULL: valid). */
+struct json_t *cli_error_json(const kp_error *e);
+struct json_t *cli_capsule_json(const kp_capsule *c, const kp_error *verr);
+/* The author key's text form, "ed25519:<hex>". */
+void cli_author_id(const kp_capsule *c, char out[KP_KEY_ID_MAX]);
 
 /* The verbs, one file each. */
 int cli_version(int argc, char **argv);
@@ -30,5 +47,9 @@ int cli_errors(int argc, char **argv);
 int cli_exec(int argc, char **argv);
 int cli_key(int argc, char **argv);
 int cli_log(int argc, char **argv);
+int cli_pack(int argc, char **argv);
+int cli_inspect(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+int cli_open(int argc, char **argv);
 
 #endif

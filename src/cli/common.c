@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
 
 int cli_fail(const kp_error *e)
 {
@@ -54,4 +57,30 @@ const char *cli_store_dir(const char *opt)
     const char *home = getenv("HOME");
     snprintf(path, sizeof path, "%s/.kapsule", home && *home ? home : ".");
     return path;
+}
+
+int cli_opt(const char *name, int argc, char **argv, int *i, const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0 || (a[n] != 0 && a[n] != '=')) return 0;
+    if (a[n] == '=')
+        *val = a + n + 1;
+    else
+        *val = *i + 1 < argc ? argv[++*i] : NULL;
+    return 1;
+}
+
+int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e)
+{
+    uint8_t *data;
+    size_t n;
+    int rc = file_read_all(path, KP_CAPSULE_MAX_BYTES, &data, &n, e);
+    if (rc == KP_E_LIMIT)
+        rc = err_set(e, KP_E_CAPSULE_LIMIT, "%s is larger than a capsule may be (%u bytes)", path,
+                     KP_CAPSULE_MAX_BYTES);
+    if (rc) return rc;
+    rc = kp_capsule_parse(data, n, NULL, c, e);
+    mem_free(data, n + 1);
+    return rc;
 }

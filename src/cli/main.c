@@ -14,8 +14,12 @@ static const struct {
 } verbs[] = {
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
     {"exec", cli_exec, "run an exported function of a WebAssembly module"},
+    {"inspect", cli_inspect, "show every field of a capsule and check its signature"},
     {"key", cli_key, "identities: new, list, show, export, import"},
     {"log", cli_log, "the audit log: head, show, prove, consistency, verify, vkey"},
+    {"open", cli_open, "verify a capsule and write its body, decrypted for a key"},
+    {"pack", cli_pack, "build, sign (and encrypt) a capsule"},
+    {"verify", cli_verify, "check capsules: structure, canonical encoding, signature"},
     {"version", cli_version, "print the version"},
 };
 
