@@ -100,6 +100,9 @@ static int parse_cap(json_t *c, const char *field, pol_rule *r, kp_error *err)
         if (cap < 0)
             return err_set_field(err, KP_E_POLICY_UNKNOWN_CAP, field,
                                  "%s: unknown capability \"%s\"", field, json_string_value(c));
+        if (r->caps >> cap & 1)
+            return err_set_field(err, KP_E_POLICY_FIELD, field, "%s: \"%s\" is listed twice",
+                                 field, pol_cap_name(cap));
         r->caps |= 1u << cap;
         return KP_OK;
     }
@@ -114,6 +117,10 @@ static int parse_cap(json_t *c, const char *field, pol_rule *r, kp_error *err)
     if (cap < 0)
         return err_set_field(err, KP_E_POLICY_UNKNOWN_CAP, f, "%s: unknown capability \"%s\"", f,
                              json_string_value(nm));
+    /* one entry per capability and grant, so that its data is unambiguous */
+    if (r->caps >> cap & 1)
+        return err_set_field(err, KP_E_POLICY_FIELD, field, "%s: \"%s\" is listed twice", field,
+                             pol_cap_name(cap));
     r->caps |= 1u << cap;
     const char *k;
     json_t *v;
