@@ -16,6 +16,8 @@ static const struct {
     {"exec", cli_exec, "run an exported function of a WebAssembly module"},
     {"key", cli_key, "identities: new, list, show, export, import"},
     {"log", cli_log, "the audit log: head, show, prove, consistency, verify, vkey"},
+    {"policy", cli_policy, "policies: check, hash, explain what a module is granted, caps"},
+    {"run", cli_run, "run a logic module's entry point under a policy"},
     {"version", cli_version, "print the version"},
 };
 
