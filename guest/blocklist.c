@@ -95,8 +95,11 @@ static int update(const uint8_t *author, int32_t alen)
         return 1;
     }
     int32_t blen;
+    uint64_t n;
     uint8_t *body = kapsule_body_get(&blen);
-    if (!body || each(body, blen, "block", KCBOR_BYTES, author_edit, 1) ||
+    kcbor top = kcbor_init(body, (size_t)(blen > 0 ? blen : 0));
+    if (!body || kcbor_enter(&top, KCBOR_MAP, &n) ||
+        each(body, blen, "block", KCBOR_BYTES, author_edit, 1) ||
         each(body, blen, "unblock", KCBOR_BYTES, author_edit, 0) ||
         each(body, blen, "terms", KCBOR_TEXT, term_edit, 1) ||
         each(body, blen, "unterms", KCBOR_TEXT, term_edit, 0)) {

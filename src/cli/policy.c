@@ -134,7 +134,7 @@ static int explain(int argc, char **argv)
     int64_t now = (int64_t)time(NULL);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p': policy = optarg; break;
         case 't': type = optarg; break;

@@ -144,7 +144,7 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     uint64_t v;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p': o->policy = optarg; break;
         case 'i': o->input = optarg; break;

@@ -33,12 +33,14 @@ int host_w_fail(host_call *c, const kp_error *err)
 
 /* ---- recorded values ----------------------------------------------------------- */
 
+/* The recorded value is also recorded again in the entry being rebuilt,
+   so that a faithful replay rebuilds the entry byte for byte. */
 static int take_uint(host_call *c, uint64_t *v)
 {
     cbor_item x;
     if (!cbor_iter_next(&c->orc, &x) || x.type != CBOR_UINT) return diverged(c);
     *v = x.val;
-    return KP_OK;
+    return host_entry_orc_int(c->e, HOST_ORC_UINT, x.val) ? nomem(c) : KP_OK;
 }
 
 static int take_bytes(host_call *c, int *found, const uint8_t **p, size_t *len)
@@ -49,13 +51,14 @@ static int take_bytes(host_call *c, int *found, const uint8_t **p, size_t *len)
         *found = 0;
         *p = NULL;
         *len = 0;
-        return KP_OK;
+        return host_entry_orc_bytes(c->e, NULL, 0) ? nomem(c) : KP_OK;
     }
     if (x.type != CBOR_BYTES) return diverged(c);
     *found = 1;
     *p = x.ptr;
     *len = x.len;
-    return KP_OK;
+    static const uint8_t empty[1];
+    return host_entry_orc_bytes(c->e, x.len ? x.ptr : empty, x.len) ? nomem(c) : KP_OK;
 }
 
 static int put_uint(host_call *c, uint64_t v)

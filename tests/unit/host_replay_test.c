@@ -83,14 +83,16 @@ static void run(const uint8_t *wasm, size_t len, const host_capsule *c, const kp
     host_run_free(r);
 }
 
+static int same_buf(const buf *a, const buf *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
+}
+
 static int same(const outcome *a, const outcome *b)
 {
     return a->rc == b->rc && a->fuel == b->fuel && a->verdict == b->verdict &&
-           a->result.len == b->result.len && !memcmp(a->result.p, b->result.p, a->result.len) &&
-           a->emitted.len == b->emitted.len && !memcmp(a->emitted.p, b->emitted.p, a->emitted.len) &&
-           a->transcript.len == b->transcript.len &&
-           !memcmp(a->transcript.p, b->transcript.p, a->transcript.len) &&
-           !memcmp(a->root, b->root, 32);
+           same_buf(&a->result, &b->result) && same_buf(&a->emitted, &b->emitted) &&
+           same_buf(&a->transcript, &b->transcript) && !memcmp(a->root, b->root, 32);
 }
 
 TEST(replay_is_byte_identical)
