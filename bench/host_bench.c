@@ -174,7 +174,7 @@ int main(int argc, char **argv)
             return 1;
         }
         if (t / iters < kap) kap = t / iters;
-        tbytes = host_run_transcript(r)->data.len;
+        tbytes = host_tr_bytes(host_run_transcript(r));
         host_run_free(r);
     }
     kp_policy_free(pol);

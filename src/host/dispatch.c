@@ -242,7 +242,11 @@ static int call_close(host_call *c, int status)
     host_run *r = c->run;
     host_entry *e = c->e;
     kp_error err;
-    buf enc = {0};
+    /* one encoding buffer per nesting level, kept across calls */
+    buf *encp = &r->enc[r->nest - 1];
+    encp->len = 0;
+    encp->max = HOST_TRANSCRIPT_MAX;
+#define enc (*encp)
     if (status == KP_OK && r->store && c->ctx) {
         uint64_t cost = HOST_FUEL_CALL + (c->moved + HOST_FUEL_BYTES - 1) / HOST_FUEL_BYTES +
                         c->extra_fuel;
@@ -286,7 +290,7 @@ static int call_close(host_call *c, int status)
         }
     }
 out:
-    buf_free(&enc);
+#undef enc
     r->nest--;
     return status;
 }

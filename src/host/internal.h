@@ -149,6 +149,7 @@ struct host_run {
     buf meta;    /* the capsule's metadata map, encoded once */
     int nest; /* calls in progress */
     host_entry entries[HOST_MAX_NEST];
+    buf enc[HOST_MAX_NEST]; /* dispatch.c: each level's entry encoding */
     host_call calls[HOST_MAX_NEST];
     host_journal j;
     int called, committed;

@@ -352,7 +352,10 @@ void host_run_free(host_run *r)
     kw_store_free(r->store);
     for (uint32_t i = 0; i < r->ninsts; i++) inst_free(r->insts[i]);
     host_tr_free(r->tr);
-    for (int i = 0; i < HOST_MAX_NEST; i++) host_entry_free(&r->entries[i]);
+    for (int i = 0; i < HOST_MAX_NEST; i++) {
+        host_entry_free(&r->entries[i]);
+        buf_free(&r->enc[i]);
+    }
     buf_free(&r->pending);
     buf_free(&r->scratch);
     buf_free(&r->meta);

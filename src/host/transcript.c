@@ -11,17 +11,13 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
+#define CHUNK_MIN (64u * 1024u)
+#define CHUNK_MAX (1024u * 1024u)
+
 int host_tr_new(kp_transcript **out, kp_error *err)
 {
     kp_transcript *t = mem_calloc(1, sizeof *t);
     if (!t) return err_set(err, KP_E_NOMEM, "out of memory");
-    t->data.max = HOST_TRANSCRIPT_MAX;
-    t->cap = 64;
-    t->off = mem_calloc(t->cap + 1, sizeof *t->off);
-    if (!t->off) {
-        mem_free(t, sizeof *t);
-        return err_set(err, KP_E_NOMEM, "out of memory");
-    }
     *out = t;
     return KP_OK;
 }
@@ -29,36 +25,66 @@ int host_tr_new(kp_transcript **out, kp_error *err)
 void host_tr_free(kp_transcript *t)
 {
     if (!t) return;
-    buf_free(&t->data);
-    mem_free(t->off, (t->cap + 1) * sizeof *t->off);
+    for (size_t i = 0; i < t->nchunks; i++) mem_free(t->chunks[i].p, t->chunks[i].size);
+    mem_free(t->chunks, t->chunkcap * sizeof *t->chunks);
+    mem_free(t->ents, t->cap * sizeof *t->ents);
     mem_free(t, sizeof *t);
+}
+
+/* Room for len contiguous bytes: the last chunk's tail, or a new chunk
+   (twice the last one, up to CHUNK_MAX, or len if larger). */
+static uint8_t *room(kp_transcript *t, size_t len)
+{
+    host_tr_chunk *last = t->nchunks ? &t->chunks[t->nchunks - 1] : NULL;
+    if (last && last->size - last->used >= len) return last->p + last->used;
+    if (t->nchunks == t->chunkcap) {
+        size_t nc = t->chunkcap ? t->chunkcap * 2 : 8;
+        host_tr_chunk *n = mem_realloc(t->chunks, t->chunkcap * sizeof *n, nc * sizeof *n);
+        if (!n) return NULL;
+        t->chunks = n;
+        t->chunkcap = nc;
+    }
+    size_t size = last ? last->size * 2 : CHUNK_MIN;
+    if (size > CHUNK_MAX) size = CHUNK_MAX;
+    if (size < len) size = len;
+    uint8_t *p = mem_alloc(size);
+    if (!p) return NULL;
+    t->chunks[t->nchunks++] = (host_tr_chunk){p, size, 0};
+    return p;
 }
 
 int host_tr_append(kp_transcript *t, const uint8_t *entry, size_t len, kp_error *err)
 {
-    if (t->n == t->cap) {
-        size_t ncap = t->cap * 2, bytes;
-        if (!size_mul(ncap + 1, sizeof *t->off, &bytes))
-            return err_set(err, KP_E_HOST_LIMIT, "transcript too long");
-        size_t *no = mem_realloc(t->off, (t->cap + 1) * sizeof *t->off, bytes);
-        if (!no) return err_set(err, KP_E_NOMEM, "out of memory");
-        t->off = no;
-        t->cap = ncap;
-    }
-    int rc = buf_append(&t->data, entry, len);
-    if (rc == KP_E_LIMIT)
+    if (len == 0 || len > HOST_TRANSCRIPT_MAX - t->bytes)
         return err_set(err, KP_E_HOST_LIMIT, "transcript larger than %u bytes",
                        HOST_TRANSCRIPT_MAX);
-    if (rc) return err_set(err, rc, "out of memory");
-    t->n++;
-    t->off[t->n] = t->data.len;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 64, bytes;
+        if (!size_mul(nc, sizeof *t->ents, &bytes))
+            return err_set(err, KP_E_HOST_LIMIT, "transcript too long");
+        host_tr_ent *ne = mem_realloc(t->ents, t->cap * sizeof *t->ents, bytes);
+        if (!ne) return err_set(err, KP_E_NOMEM, "out of memory");
+        t->ents = ne;
+        t->cap = nc;
+    }
+    uint8_t *p = room(t, len);
+    if (!p) return err_set(err, KP_E_NOMEM, "out of memory");
+    memcpy(p, entry, len);
+    t->chunks[t->nchunks - 1].used += len;
+    t->ents[t->n++] = (host_tr_ent){p, len};
+    t->bytes += len;
     return KP_OK;
 }
 
 const uint8_t *host_tr_entry(const kp_transcript *t, size_t i, size_t *len)
 {
-    *len = t->off[i + 1] - t->off[i];
-    return t->data.p + t->off[i];
+    *len = t->ents[i].len;
+    return t->ents[i].p;
+}
+
+size_t host_tr_bytes(const kp_transcript *t)
+{
+    return t->bytes;
 }
 
 static void leaf_hash(const kp_transcript *t, size_t i, uint8_t out[32])
@@ -358,80 +384,121 @@ int host_entry_orc_bytes(host_entry *e, const uint8_t *p, size_t len)
     return KP_OK;
 }
 
-static void put_segs(cbor_enc *c, const host_entry *e, int out)
+/*
+ * The entry is written directly, keys in their canonical order (RFC 8949
+ * §4.2.1: shorter encodings first, then bytewise), because it is encoded
+ * once per host call and a general map encoder would sort every time:
+ *   fn, in, cap, out, res, seq, args, fuel, inst, mint, oracle, status
+ * and in "mint": kind, amount, source, resource. The unit tests parse the
+ * result with the strict decoder, which refuses any other order. Room for
+ * the whole entry is reserved once (bound() is an upper limit), then the
+ * bytes are written with a cursor.
+ */
+static uint8_t *head(uint8_t *w, int major, uint64_t v)
 {
-    cbor_begin_array(c);
+    return w + cbor_head(w, major, v);
+}
+
+static uint8_t *bytes(uint8_t *w, int major, const void *p, size_t n)
+{
+    w = head(w, major, n);
+    if (n) memcpy(w, p, n);
+    return w + n;
+}
+
+#define KEY(w, lit) bytes(w, 3, lit, sizeof lit - 1)
+
+static uint8_t *text(uint8_t *w, const char *s)
+{
+    return bytes(w, 3, s, strlen(s));
+}
+
+static uint8_t *segs(uint8_t *w, const host_entry *e, int out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->nsegs; i++) n += e->segs[i].out == out;
+    w = head(w, 4, n);
     for (size_t i = 0; i < e->nsegs; i++) {
         const host_seg *s = &e->segs[i];
         if (s->out != out) continue;
-        cbor_begin_array(c);
-        cbor_put_uint(c, s->addr);
-        cbor_put_bytes(c, e->bytes.p ? e->bytes.p + s->off : (const uint8_t *)"", s->len);
-        cbor_end(c);
+        w = head(w, 4, 2);
+        w = head(w, 0, s->addr);
+        w = bytes(w, 2, e->bytes.p + s->off, s->len);
     }
-    cbor_end(c);
+    return w;
+}
+
+static uint8_t *uints(uint8_t *w, const uint64_t *v, uint32_t n)
+{
+    w = head(w, 4, n);
+    for (uint32_t i = 0; i < n; i++) w = head(w, 0, v[i]);
+    return w;
+}
+
+/* An upper bound of the encoding's size (9 bytes per head, at most). */
+static int bound(const host_entry *e, size_t *out)
+{
+    size_t n = 256 + strlen(e->fn) + strlen(e->cap) + 9 * ((size_t)e->nargs + e->nres);
+    size_t more = 27 * (e->nsegs + e->norcs) + e->bytes.len;
+    if (e->mint)
+        more += 96 + strlen(e->mint->kind) + strlen(e->mint->source) + e->mint->resource_len;
+    return size_add(n, more, out);
 }
 
 int host_entry_encode(const host_entry *e, buf *out, kp_error *err)
 {
-    cbor_enc c;
-    cbor_enc_init(&c, out);
-    cbor_begin_map(&c);
-    cbor_put_str(&c, "seq");
-    cbor_put_uint(&c, e->seq);
-    cbor_put_str(&c, "inst");
-    cbor_put_uint(&c, e->inst);
-    cbor_put_str(&c, "cap");
-    cbor_put_str(&c, e->cap);
-    cbor_put_str(&c, "fn");
-    cbor_put_str(&c, e->fn);
-    cbor_put_str(&c, "fuel");
-    cbor_put_uint(&c, e->fuel);
-    cbor_put_str(&c, "args");
-    cbor_begin_array(&c);
-    for (uint32_t i = 0; i < e->nargs; i++) cbor_put_uint(&c, e->args[i]);
-    cbor_end(&c);
-    cbor_put_str(&c, "in");
-    put_segs(&c, e, 0);
-    cbor_put_str(&c, "out");
-    put_segs(&c, e, 1);
-    cbor_put_str(&c, "oracle");
-    cbor_begin_array(&c);
+    size_t need;
+    if (!bound(e, &need) || buf_reserve(out, need))
+        return err_set(err, KP_E_NOMEM, "out of memory encoding a transcript entry");
+    uint8_t *w = out->p + out->len;
+    /* text strings must be valid UTF-8: cap and fn names are ASCII, mint
+       kinds too, and mint sources are ASCII or a policy rule's name (JSON
+       text, valid UTF-8) */
+    w = head(w, 5, e->mint ? 12 : 11);
+    w = KEY(w, "fn");
+    w = text(w, e->fn);
+    w = KEY(w, "in");
+    w = segs(w, e, 0);
+    w = KEY(w, "cap");
+    w = text(w, e->cap);
+    w = KEY(w, "out");
+    w = segs(w, e, 1);
+    w = KEY(w, "res");
+    w = uints(w, e->res, e->nres);
+    w = KEY(w, "seq");
+    w = head(w, 0, e->seq);
+    w = KEY(w, "args");
+    w = uints(w, e->args, e->nargs);
+    w = KEY(w, "fuel");
+    w = head(w, 0, e->fuel);
+    w = KEY(w, "inst");
+    w = head(w, 0, e->inst);
+    if (e->mint) {
+        const host_mint_info *m = e->mint;
+        w = KEY(w, "mint");
+        w = head(w, 5, 4);
+        w = KEY(w, "kind");
+        w = text(w, m->kind);
+        w = KEY(w, "amount");
+        w = m->unlimited ? head(w, 7, 22) : head(w, 0, m->amount);
+        w = KEY(w, "source");
+        w = text(w, m->source);
+        w = KEY(w, "resource");
+        w = bytes(w, 2, m->resource, m->resource_len);
+    }
+    w = KEY(w, "oracle");
+    w = head(w, 4, e->norcs);
     for (size_t i = 0; i < e->norcs; i++) {
         const host_orc *o = &e->orcs[i];
         switch (o->type) {
-        case HOST_ORC_UINT: cbor_put_uint(&c, o->u); break;
-        case HOST_ORC_INT: cbor_put_int(&c, (int64_t)o->u); break;
-        case HOST_ORC_BYTES:
-            cbor_put_bytes(&c, e->bytes.p ? e->bytes.p + o->off : (const uint8_t *)"", o->len);
-            break;
-        default: cbor_put_null(&c); break;
+        case HOST_ORC_UINT: w = head(w, 0, o->u); break;
+        case HOST_ORC_INT: w = (int64_t)o->u < 0 ? head(w, 1, ~o->u) : head(w, 0, o->u); break;
+        case HOST_ORC_BYTES: w = bytes(w, 2, e->bytes.p + o->off, o->len); break;
+        default: w = head(w, 7, 22); break; /* null */
         }
     }
-    cbor_end(&c);
-    cbor_put_str(&c, "res");
-    cbor_begin_array(&c);
-    for (uint32_t i = 0; i < e->nres; i++) cbor_put_uint(&c, e->res[i]);
-    cbor_end(&c);
-    cbor_put_str(&c, "status");
-    cbor_put_uint(&c, (uint64_t)(e->status < 0 ? 0 : e->status));
-    if (e->mint) {
-        const host_mint_info *m = e->mint;
-        cbor_put_str(&c, "mint");
-        cbor_begin_map(&c);
-        cbor_put_str(&c, "kind");
-        cbor_put_str(&c, m->kind);
-        cbor_put_str(&c, "resource");
-        cbor_put_bytes(&c, m->resource ? m->resource : (const uint8_t *)"", m->resource_len);
-        cbor_put_str(&c, "amount");
-        if (m->unlimited)
-            cbor_put_null(&c);
-        else
-            cbor_put_uint(&c, m->amount);
-        cbor_put_str(&c, "source");
-        cbor_put_str(&c, m->source);
-        cbor_end(&c);
-    }
-    cbor_end(&c);
-    return cbor_enc_finish(&c, err);
+    w = KEY(w, "status");
+    w = head(w, 0, (uint64_t)(e->status < 0 ? 0 : e->status));
+    out->len = (size_t)(w - out->p);
+    return KP_OK;
 }

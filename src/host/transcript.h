@@ -46,11 +46,26 @@
 /* Most bytes one transcript holds; a run past it traps with E_HOST_LIMIT. */
 #define HOST_TRANSCRIPT_MAX (64u * 1024u * 1024u)
 
+typedef struct host_tr_ent {
+    uint8_t *p;
+    size_t len;
+} host_tr_ent;
+
+/* Entries live in chunks that are never moved, so that a long run's
+   transcript grows without copying what it holds (a host call appends
+   about a hundred bytes; doubling one buffer copied them again and
+   again). An entry is contiguous, in one chunk. */
+typedef struct host_tr_chunk {
+    uint8_t *p;
+    size_t size, used;
+} host_tr_chunk;
+
 struct kp_transcript {
-    buf data;     /* the entries' encodings, back to back */
-    size_t n;     /* entries */
-    size_t cap;   /* of off */
-    size_t *off;  /* entry i is data.p[off[i] .. off[i+1]); n + 1 offsets */
+    host_tr_ent *ents;
+    size_t n, cap;
+    host_tr_chunk *chunks;
+    size_t nchunks, chunkcap;
+    size_t bytes; /* of all entries */
 };
 
 int host_tr_new(kp_transcript **out, kp_error *err);
@@ -58,6 +73,8 @@ int host_tr_new(kp_transcript **out, kp_error *err);
 int host_tr_append(kp_transcript *t, const uint8_t *entry, size_t len, kp_error *err);
 /* Entry i (i < n): its bytes and length. */
 const uint8_t *host_tr_entry(const kp_transcript *t, size_t i, size_t *len);
+/* Bytes of all entries. */
+size_t host_tr_bytes(const kp_transcript *t);
 /* The RFC 9162 root over the entries. */
 void host_tr_root(const kp_transcript *t, uint8_t out[32]);
 /* The CBOR array of the entries, appended to out. */

@@ -145,11 +145,16 @@ TEST(a_changed_transcript_diverges)
     kp_transcript *t;
     CHECK_EQ(kp_transcript_parse(first.transcript.p, first.transcript.len, &t, NULL), KP_OK);
     /* edit the first byte of the first recorded random bytes */
-    size_t i;
-    for (i = 0; i + sizeof orc8 <= t->data.len; i++)
-        if (memcmp(t->data.p + i, orc8, sizeof orc8) == 0) break;
-    CHECK(i + sizeof orc8 < t->data.len);
-    t->data.p[i + sizeof orc8] ^= 0x55;
+    int edited = 0;
+    for (size_t k = 0; k < t->n && !edited; k++) {
+        host_tr_ent *x = &t->ents[k];
+        for (size_t i = 0; i + sizeof orc8 < x->len && !edited; i++)
+            if (memcmp(x->p + i, orc8, sizeof orc8) == 0) {
+                x->p[i + sizeof orc8] ^= 0x55;
+                edited = 1;
+            }
+    }
+    CHECK(edited);
     run(agent, alen, &c, t, &r2, &err);
     CHECK_EQ(r2.rc, KP_E_HOST_REPLAY_DIVERGED);
     CHECK_MSG(strstr(err.msg, "replay diverged") != NULL, "%s", err.msg);
