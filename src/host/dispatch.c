@@ -276,9 +276,13 @@ static int call_close(host_call *c, int status)
     if (r->nest > 1) {
         /* inside an invoke: wait for the outer call, which has a lower seq */
         size_t len = enc.len;
-        if (buf_append(&r->pending, &e->seq, 8) || buf_append(&r->pending, &len, sizeof len) ||
-            buf_append(&r->pending, enc.p, enc.len)) {
-            status = host_trap(c, KP_E_NOMEM, "out of memory");
+        r->pending.max = HOST_TRANSCRIPT_MAX;
+        int prc = buf_append(&r->pending, &e->seq, 8);
+        if (!prc) prc = buf_append(&r->pending, &len, sizeof len);
+        if (!prc) prc = buf_append(&r->pending, enc.p, enc.len);
+        if (prc || r->pending.len > HOST_TRANSCRIPT_MAX - host_tr_bytes(r->tr)) {
+            status = host_trap(c, prc == KP_E_NOMEM ? KP_E_NOMEM : KP_E_HOST_LIMIT,
+                               "transcript larger than %u bytes", HOST_TRANSCRIPT_MAX);
             goto out;
         }
     } else {

@@ -60,6 +60,9 @@
     X(HOST_K, handle_drop, POL_CAP_HANDLE, "i", "i")                                  \
     /* WASI preview1 subset (hc_io.c), each under a capability */                     \
     X(HOST_W, fd_write, POL_CAP_LOG, "iiii", "i")                                     \
+    X(HOST_W, fd_fdstat_get, POL_CAP_LOG, "ii", "i")                                  \
+    X(HOST_W, fd_seek, POL_CAP_LOG, "iIii", "i")                                      \
+    X(HOST_W, fd_close, POL_CAP_LOG, "i", "i")                                        \
     X(HOST_W, proc_exit, POL_CAP_PROC_EXIT, "i", "")                                  \
     X(HOST_W, args_sizes_get, POL_CAP_ARGS, "ii", "i")                                \
     X(HOST_W, args_get, POL_CAP_ARGS, "ii", "i")                                      \

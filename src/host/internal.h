@@ -34,7 +34,10 @@
 #define HOST_RANDOM_MAX 4096u
 #define HOST_IOVS_MAX 64u
 #define HOST_MAX_INVOKE_DEPTH 4
-#define HOST_MAX_INSTANCES 64
+/* Instances in one run (the module and those invoke makes). Each keeps its
+   memory until the run ends, so this also bounds a run's memory at this
+   many times the grant's memory limit. */
+#define HOST_MAX_INSTANCES 16
 /* Nesting of calls that are in progress at once: one per instance level. */
 #define HOST_MAX_NEST (HOST_MAX_INVOKE_DEPTH + 2)
 

@@ -335,6 +335,18 @@ static void ck_fd_write(ctx *c, host_run *r, int32_t ret)
     const uint8_t *nw = ht_mem(r, 600, 4);
     EXPECT(ret == 0 && nw[0] == 5 && n == 10 && memcmp(l, "0 1 hello\n", 10) == 0);
 }
+static void ck_fdstat(ctx *c, host_run *r, int32_t ret)
+{
+    (void)c;
+    const uint8_t *p = ht_mem(r, 1024, 24);
+    EXPECT(ret == 0 && p[0] == 2 && p[8] == 64); /* a character device, writable */
+}
+static void ck_espipe(ctx *c, host_run *r, int32_t ret)
+{
+    (void)c;
+    (void)r;
+    EXPECT(ret == 70);
+}
 static void ck_exit(ctx *c, host_run *r, int32_t ret)
 {
     (void)c;
@@ -427,6 +439,9 @@ static const lcase cases[] = {
     {"handle_split", 2, {257, 1}, {{0}}, HC, "emit_capsule", NULL, ck_split},
     {"handle_drop", 1, {257}, {{0}}, HC, "emit_capsule", NULL, ck_zero},
     {"fd_write", 4, {1, 512, 1, 600}, {{512, "\xbc\x02\0\0\5\0\0\0", 8}, {700, "hello\n", 6}}, NULL, NULL, NULL, ck_fd_write},
+    {"fd_fdstat_get", 2, {1, 1024}, {{0}}, NULL, NULL, NULL, ck_fdstat},
+    {"fd_seek", 4, {1, 0, 0, 1024}, {{0}}, NULL, NULL, NULL, ck_espipe},
+    {"fd_close", 1, {2}, {{0}}, NULL, NULL, NULL, ck_zero},
     {"proc_exit", 1, {3}, {{0}}, NULL, NULL, NULL, ck_exit},
     {"args_sizes_get", 2, {512, 516}, {{512, "\xff\xff\xff\xff\xff\xff\xff\xff", 8}}, NULL, NULL, NULL, ck_sizes},
     {"args_get", 2, {512, 600}, {{0}}, NULL, NULL, NULL, ck_zero},
