@@ -37,6 +37,7 @@ static uint8_t *room(kp_transcript *t, size_t len)
 {
     host_tr_chunk *last = t->nchunks ? &t->chunks[t->nchunks - 1] : NULL;
     if (last && last->size - last->used >= len) return last->p + last->used;
+    size_t size = last ? last->size * 2 : CHUNK_MIN; /* read before chunks moves */
     if (t->nchunks == t->chunkcap) {
         size_t nc = t->chunkcap ? t->chunkcap * 2 : 8;
         host_tr_chunk *n = mem_realloc(t->chunks, t->chunkcap * sizeof *n, nc * sizeof *n);
@@ -44,7 +45,6 @@ static uint8_t *room(kp_transcript *t, size_t len)
         t->chunks = n;
         t->chunkcap = nc;
     }
-    size_t size = last ? last->size * 2 : CHUNK_MIN;
     if (size > CHUNK_MAX) size = CHUNK_MAX;
     if (size < len) size = len;
     uint8_t *p = mem_alloc(size);
