@@ -466,6 +466,90 @@ KP_API int kp_key_id_parse(const char *s, kp_key_alg *alg, uint8_t pk[KP_PK_MAX_
 
 /* ---- host interface and policy -------------------------------------------------- */
 
+/*
+ * Logic modules are WebAssembly modules named by their module id
+ * (kp_module_id: SHA-256 of "kapsule-module-v1" || 0x00 || bytes). They run with no authority but what a
+ * policy grants: each host function they may import belongs to one named
+ * capability ("capsule.read", "storage", "ledger", ...; `kapsule policy
+ * caps` lists them), and importing a function whose capability is not
+ * granted fails at link time with KP_E_CAP_NOT_GRANTED.
+ */
+#define KP_MODULE_ID_BYTES KP_ID_BYTES
+
+/*
+ * A policy: JSON that grants capabilities and limits by module id, capsule
+ * type and author key (the schema is in docs and `kapsule policy --help`).
+ * Made by kp_policy_parse or kp_policy_load, freed by kp_policy_free.
+ */
+typedef struct kp_policy kp_policy;
+
+/*
+ * Parses a policy document (borrowed). Fails with KP_E_POLICY_SYNTAX (the
+ * message names line and column), KP_E_POLICY_FIELD or
+ * KP_E_POLICY_UNKNOWN_CAP (err->field names the field, e.g.
+ * "grants[1].capabilities[0]"), KP_E_POLICY_VERSION or KP_E_NOMEM.
+ */
+KP_API int kp_policy_parse(const uint8_t *text, size_t len, kp_policy **out, kp_error *err);
+/* Reads and parses the file at path (errors as kp_policy_parse, plus the
+   file errors KP_E_NO_FILE, KP_E_IO, KP_E_LIMIT over 1 MiB). */
+KP_API int kp_policy_load(const char *path, kp_policy **out, kp_error *err);
+KP_API void kp_policy_free(kp_policy *p);
+/*
+ * The policy hash that runs record: SHA-256 of the canonical text, which
+ * is jansson's json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT) of the parsed
+ * document. Layout and member order do not change it.
+ */
+#define KP_POLICY_HASH_BYTES 32
+KP_API void kp_policy_hash(const kp_policy *p, uint8_t out[KP_POLICY_HASH_BYTES]);
+/*
+ * Explains what a module would be granted when it runs for a capsule of
+ * the given type and author key (either may be NULL) at time now (Unix
+ * seconds): a JSON object with the module id, the policy hash, every
+ * imported host function with its capability and the rule that grants it
+ * (or why none does), the limits with the rules that set them, the handles
+ * that would be minted, and "links": whether instantiation would succeed.
+ * p may be NULL (nothing is granted). *json is NUL-terminated and freed
+ * with kp_text_free. Fails on a module that does not decode (engine codes)
+ * or that imports what the host does not provide (E_HOST_UNKNOWN_IMPORT,
+ * E_HOST_IMPORT_TYPE); an ungranted import is reported in the JSON, not
+ * as a failure.
+ */
+KP_API int kp_policy_explain(const kp_policy *p, const uint8_t *wasm, size_t len,
+                             const char *type, const uint8_t *author, size_t author_len,
+                             int64_t now, char **json, kp_error *err);
+/* Frees text returned by this section's functions. NULL does nothing. */
+KP_API void kp_text_free(char *text);
+
+/*
+ * A transcript: the record of every host call a run made, in order, each
+ * entry a deterministic CBOR map (capability, function, scalar arguments,
+ * guest bytes read and written, oracle values, results, status, fuel).
+ * Its Merkle root (RFC 9162 hashing over the entries' encodings) is what
+ * receipts commit to; replaying a run with its transcript feeds the
+ * recorded oracle values back and must reproduce every entry exactly.
+ * Transcripts come from runs (runtime) or kp_transcript_parse.
+ */
+typedef struct kp_transcript kp_transcript;
+#define KP_TRANSCRIPT_ROOT_BYTES 32
+
+/* Entries in the transcript (0 for NULL). */
+KP_API size_t kp_transcript_count(const kp_transcript *t);
+/* Entry i's encoding, borrowed from t; KP_E_NOT_FOUND past the end. */
+KP_API int kp_transcript_entry(const kp_transcript *t, size_t i, const uint8_t **entry,
+                               size_t *len);
+/* The RFC 9162 root over the entries (SHA-256 of nothing when empty). */
+KP_API void kp_transcript_root(const kp_transcript *t, uint8_t root[KP_TRANSCRIPT_ROOT_BYTES]);
+/* The whole transcript as one CBOR array of its entries. *out is freed with
+   kp_transcript_bytes_free(*out, *len). */
+KP_API int kp_transcript_encode(const kp_transcript *t, uint8_t **out, size_t *len,
+                                kp_error *err);
+KP_API void kp_transcript_bytes_free(uint8_t *p, size_t len);
+/* Parses an encoded transcript strictly (KP_E_HOST_TRANSCRIPT with the
+   entry and offset). *out is freed with kp_transcript_free. */
+KP_API int kp_transcript_parse(const uint8_t *p, size_t len, kp_transcript **out,
+                               kp_error *err);
+KP_API void kp_transcript_free(kp_transcript *t);
+
 /* ---- store -------------------------------------------------------------------------- */
 
 /*

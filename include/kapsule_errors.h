@@ -95,6 +95,74 @@
     X(KP_E_CAPSULE_ID, 555, "E_CAPSULE_ID", 1,                                         \
       "malformed id: 64 lowercase hexadecimal digits expected")                        \
     /* ---- host, policy, capabilities 600..699 ---- */                               \
+    /* 600..619 linking and host calls (traps unless marked: error value) */           \
+    X(KP_E_CAP_NOT_GRANTED, 600, "E_CAP_NOT_GRANTED", 1,                               \
+      "module imports a host function whose capability the policy does not grant")     \
+    X(KP_E_HOST_UNKNOWN_IMPORT, 601, "E_HOST_UNKNOWN_IMPORT", 1,                       \
+      "module imports something the host does not provide")                            \
+    X(KP_E_HOST_IMPORT_TYPE, 602, "E_HOST_IMPORT_TYPE", 1,                             \
+      "host function imported with the wrong type")                                    \
+    X(KP_E_HOST_BAD_POINTER, 603, "E_HOST_BAD_POINTER", 1,                             \
+      "guest pointer or length outside its linear memory")                             \
+    X(KP_E_HOST_BAD_ARG, 604, "E_HOST_BAD_ARG", 1,                                     \
+      "invalid argument to a host call")                                               \
+    X(KP_E_HOST_LIMIT, 605, "E_HOST_LIMIT", 1,                                         \
+      "host call exceeds a size or count limit")                                       \
+    X(KP_E_HOST_NO_ENTRY, 606, "E_HOST_NO_ENTRY", 1,                                   \
+      "module exports no entry point of the expected type")                            \
+    X(KP_E_HOST_EXIT, 607, "E_HOST_EXIT", 1,                                           \
+      "guest called proc_exit (ends the run; not a failure by itself)")                \
+    X(KP_E_HOST_RESULT_SET, 608, "E_HOST_RESULT_SET", 1,                               \
+      "result or verdict already submitted (error value)")                             \
+    X(KP_E_HOST_INVOKE_DEPTH, 609, "E_HOST_INVOKE_DEPTH", 1,                           \
+      "invoke nested too deeply")                                                      \
+    X(KP_E_HOST_CALLEE_TRAP, 610, "E_HOST_CALLEE_TRAP", 1,                             \
+      "invoked module trapped or failed to link (error value)")                        \
+    X(KP_E_HOST_REPLAY_DIVERGED, 611, "E_HOST_REPLAY_DIVERGED", 1,                     \
+      "replayed run made a host call that differs from the transcript")                \
+    X(KP_E_HOST_TRANSCRIPT, 612, "E_HOST_TRANSCRIPT", 1,                               \
+      "malformed transcript")                                                          \
+    X(KP_E_HOST_NO_BACKEND, 613, "E_HOST_NO_BACKEND", 3,                               \
+      "no storage, ledger, DAG or module registry configured for this call")           \
+    X(KP_E_HOST_MODULE_STATE, 614, "E_HOST_MODULE_STATE", 1,                           \
+      "module is destroyed or superseded (error value)")                               \
+    /* 620..639 policy files */                                                        \
+    X(KP_E_POLICY_SYNTAX, 620, "E_POLICY_SYNTAX", 1,                                   \
+      "policy is not valid JSON")                                                      \
+    X(KP_E_POLICY_FIELD, 621, "E_POLICY_FIELD", 1,                                     \
+      "policy field missing, unknown or of the wrong type or value")                   \
+    X(KP_E_POLICY_UNKNOWN_CAP, 622, "E_POLICY_UNKNOWN_CAP", 1,                         \
+      "policy names an unknown capability")                                            \
+    X(KP_E_POLICY_VERSION, 623, "E_POLICY_VERSION", 1,                                 \
+      "unsupported policy version")                                                    \
+    /* 640..659 capability handles and signed requests */                              \
+    X(KP_E_CAP_FORGED, 640, "E_CAP_FORGED", 1,                                         \
+      "capability handle was never issued to this instance")                           \
+    X(KP_E_CAP_STALE, 641, "E_CAP_STALE", 1,                                           \
+      "capability handle was consumed, moved or dropped")                              \
+    X(KP_E_CAP_DOUBLE_DROP, 642, "E_CAP_DOUBLE_DROP", 1,                               \
+      "capability handle dropped twice")                                               \
+    X(KP_E_CAP_EXHAUSTED, 643, "E_CAP_EXHAUSTED", 1,                                   \
+      "amount larger than the capability handle carries")                              \
+    X(KP_E_CAP_WRONG_KIND, 644, "E_CAP_WRONG_KIND", 1,                                 \
+      "capability handle of the wrong kind for this call")                             \
+    X(KP_E_CAP_TABLE_FULL, 645, "E_CAP_TABLE_FULL", 1,                                 \
+      "too many capability handles in one instance")                                   \
+    X(KP_E_CAP_REQUEST_MALFORMED, 650, "E_CAP_REQUEST_MALFORMED", 1,                   \
+      "malformed signed capability request")                                           \
+    X(KP_E_CAP_REQUEST_SIG, 651, "E_CAP_REQUEST_SIG", 1,                               \
+      "capability request signature does not verify with the author's key")            \
+    X(KP_E_CAP_REQUEST_MODULE, 652, "E_CAP_REQUEST_MODULE", 1,                         \
+      "capability request is for another module")                                      \
+    X(KP_E_CAP_REQUEST_REPLAYED, 653, "E_CAP_REQUEST_REPLAYED", 1,                     \
+      "capability request already used (double spend)")                                \
+    X(KP_E_CAP_REQUEST_DENIED, 654, "E_CAP_REQUEST_DENIED", 1,                         \
+      "capability request not allowed (kind, owner or grant)")                         \
+    /* 660..669 ledger */                                                              \
+    X(KP_E_LEDGER_OVERDRAFT, 660, "E_LEDGER_OVERDRAFT", 1,                             \
+      "ledger transfer larger than the balance (error value)")                         \
+    X(KP_E_LEDGER_ACCOUNT, 661, "E_LEDGER_ACCOUNT", 1,                                 \
+      "malformed ledger account")                                                      \
                                                                                        \
     /* ---- store 700..799 ---- */                                                    \
     X(KP_E_STORE_MISSING, 700, "E_STORE_MISSING", 3, "no store in this folder")       \

@@ -19,6 +19,7 @@ packages=(
     libsqlite3-dev sqlite3                            # the store
     libjansson-dev                                    # JSON (policies, --json, spec runner)
     wabt                                              # wat2wasm for .wat test modules
+    wasi-libc libclang-rt-14-dev-wasm32               # a wasm32-wasi printf program as a guest (tests)
     age                                               # interop peer for encrypted bodies
     python3 python3-cbor2 python3-cryptography        # interop peers for CBOR and signatures
     ruby-cose                                         # third-party COSE library: checks our envelopes

@@ -45,6 +45,12 @@ void cli_author_id(const kp_capsule *c, char out[KP_KEY_ID_MAX]);
 int cli_version(int argc, char **argv);
 int cli_errors(int argc, char **argv);
 int cli_exec(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_policy(int argc, char **argv);
+
+/* A key given on the command line: a public key in hex (32 bytes: Ed25519,
+   33 or 65: P-256) or the name of a key in the key store. */
+int cli_parse_key_arg(const char *arg, kp_key_alg *alg, uint8_t *pk, size_t *len, kp_error *err);
 int cli_key(int argc, char **argv);
 int cli_log(int argc, char **argv);
 int cli_pack(int argc, char **argv);

@@ -19,6 +19,8 @@ static const struct {
     {"log", cli_log, "the audit log: head, show, prove, consistency, verify, vkey"},
     {"open", cli_open, "verify a capsule and write its body, decrypted for a key"},
     {"pack", cli_pack, "build, sign (and encrypt) a capsule"},
+    {"policy", cli_policy, "policies: check, hash, explain what a module is granted, caps"},
+    {"run", cli_run, "run a logic module's entry point under a policy"},
     {"verify", cli_verify, "check capsules: structure, canonical encoding, signature"},
     {"version", cli_version, "print the version"},
 };
