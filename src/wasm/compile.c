@@ -681,7 +681,9 @@ static int fuse_branch(comp *c, label *l, int neg)
 {
     int op = c->last.op;
     if (!fusable_cond(op)) return 0;
-    uint32_t a = c->code[c->last.at + 2], b = c->code[c->last.at + 3];
+    /* eqz has one operand: its word after a may lie past the code */
+    uint32_t a = c->code[c->last.at + 2];
+    uint32_t b = op == WC_I32_EQZ ? 0 : c->code[c->last.at + 3];
     drop_last(c);
     emit_cond_branch(c, op, a, b, neg);
     emit_target(c, l);
@@ -1279,7 +1281,7 @@ static void compile_body(comp *c)
             if (fused) {
                 fop = (uint32_t)c->last.op;
                 fa = c->code[L.at + 2];
-                fb = c->code[L.at + 3];
+                fb = fop == WC_I32_EQZ ? 0 : c->code[L.at + 3];
                 drop_last(c);
             }
             flush_all(c);
