@@ -133,6 +133,10 @@ enum {
     KW_EXTERNREF = 0x6f
 };
 
+/* The text name of a value type ("i32", "funcref", ...); "?" for a byte
+   that is not one. */
+KW_API const char *kw_valtype_name(uint8_t t);
+
 typedef struct kw_func kw_func;
 
 /*

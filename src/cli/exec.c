@@ -38,26 +38,13 @@ static void help(void)
            "exit status: 0 ran, 1 trap or bad module, 2 usage, 3 environment\n");
 }
 
-static const char *type_name(uint8_t t)
-{
-    switch (t) {
-    case KW_I32: return "i32";
-    case KW_I64: return "i64";
-    case KW_F32: return "f32";
-    case KW_F64: return "f64";
-    case KW_FUNCREF: return "funcref";
-    case KW_EXTERNREF: return "externref";
-    default: return "?";
-    }
-}
-
 /* Parses "TYPE:VALUE" for a parameter of type want. */
 static int parse_arg(const char *arg, uint8_t want, kw_val *out)
 {
     const char *colon = strchr(arg, ':');
     if (!colon) return 0;
     size_t tl = (size_t)(colon - arg);
-    const char *tn = type_name(want);
+    const char *tn = kw_valtype_name(want);
     if (strlen(tn) != tl || memcmp(arg, tn, tl) != 0) return 0;
     const char *v = colon + 1;
     char *end;
@@ -216,7 +203,7 @@ int cli_exec(int argc, char **argv)
         char sig[256] = "";
         for (uint32_t i = 0; i < np; i++) {
             strncat(sig, i ? " " : "", sizeof sig - strlen(sig) - 1);
-            strncat(sig, type_name(pt[i]), sizeof sig - strlen(sig) - 1);
+            strncat(sig, kw_valtype_name(pt[i]), sizeof sig - strlen(sig) - 1);
         }
         status = cli_usage("exec", "%s takes %u arguments (%s), %d given", fname, np, sig, nargs);
         goto done;
@@ -230,7 +217,7 @@ int cli_exec(int argc, char **argv)
     for (uint32_t i = 0; i < np; i++) {
         if (!parse_arg(args[i], pt[i], &vals[i])) {
             status = cli_usage("exec", "argument %u '%s' is not a %s (write %s:VALUE)", i + 1,
-                               args[i], type_name(pt[i]), type_name(pt[i]));
+                               args[i], kw_valtype_name(pt[i]), kw_valtype_name(pt[i]));
             goto done;
         }
     }
@@ -249,7 +236,7 @@ int cli_exec(int argc, char **argv)
         case KW_I64: printf("i64:%" PRIu64 "\n", res[i].i64); break;
         case KW_F32: printf("f32:0x%08" PRIx32 "\n", res[i].f32); break;
         case KW_F64: printf("f64:0x%016" PRIx64 "\n", res[i].f64); break;
-        default: printf("%s:%s\n", type_name(rt[i]), res[i].ref ? "non-null" : "null"); break;
+        default: printf("%s:%s\n", kw_valtype_name(rt[i]), res[i].ref ? "non-null" : "null"); break;
         }
     }
 done:

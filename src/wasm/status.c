@@ -1,4 +1,4 @@
-/* status.c: names and messages of the engine's status codes. */
+/* status.c: names and messages of the engine's status codes and value types. */
 #include "kapsule_wasm.h"
 
 static const struct {
@@ -28,4 +28,18 @@ const char *kw_status_message(int code)
 int kw_status_is_trap(int code)
 {
     return code >= 200 && code < 300;
+}
+
+const char *kw_valtype_name(uint8_t t)
+{
+    switch (t) {
+    case KW_I32: return "i32";
+    case KW_I64: return "i64";
+    case KW_F32: return "f32";
+    case KW_F64: return "f64";
+    case KW_V128: return "v128";
+    case KW_FUNCREF: return "funcref";
+    case KW_EXTERNREF: return "externref";
+    default: return "?";
+    }
 }

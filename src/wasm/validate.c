@@ -57,16 +57,7 @@ static const uint8_t *single(uint8_t t)
 
 static const char *type_name(uint8_t t)
 {
-    switch (t) {
-    case KW_I32: return "i32";
-    case KW_I64: return "i64";
-    case KW_F32: return "f32";
-    case KW_F64: return "f64";
-    case KW_FUNCREF: return "funcref";
-    case KW_EXTERNREF: return "externref";
-    case T_UNKNOWN: return "nothing";
-    default: return "?";
-    }
+    return t == T_UNKNOWN ? "nothing" : kw_valtype_name(t);
 }
 
 static int is_num(uint8_t t)

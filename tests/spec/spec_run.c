@@ -163,20 +163,6 @@ typedef struct value {
     uint64_t bits; /* numbers: the bits; externref: N */
 } value;
 
-static const char *type_str(uint8_t t)
-{
-    switch (t) {
-    case KW_I32: return "i32";
-    case KW_I64: return "i64";
-    case KW_F32: return "f32";
-    case KW_F64: return "f64";
-    case KW_FUNCREF: return "funcref";
-    case KW_EXTERNREF: return "externref";
-    case KW_V128: return "v128";
-    default: return "?";
-    }
-}
-
 static int parse_type(const char *s, uint8_t *t)
 {
     static const struct {
@@ -238,7 +224,7 @@ static int parse_value(script *s, json_t *j, int expected, value *out)
         }
         int is32 = out->type == KW_I32 || out->type == KW_F32;
         if (parse_u64(vs, is32 ? UINT32_MAX : UINT64_MAX, &out->bits) != 0) {
-            why(s, "bad %s value \"%s\"", type_str(out->type), vs);
+            why(s, "bad %s value \"%s\"", kw_valtype_name(out->type), vs);
             return -1;
         }
         if (is32)
@@ -281,17 +267,17 @@ static void show_result(char *buf, size_t n, uint8_t t, kw_val v)
         else
             snprintf(buf, n, "externref:%" PRIu64, (uint64_t)(uintptr_t)v.ref - 1);
         break;
-    default: snprintf(buf, n, "%s:?", type_str(t)); break;
+    default: snprintf(buf, n, "%s:?", kw_valtype_name(t)); break;
     }
 }
 
 static void show_expected(char *buf, size_t n, const value *e)
 {
     if (e->nan)
-        snprintf(buf, n, "%s:nan:%s", type_str(e->type),
+        snprintf(buf, n, "%s:nan:%s", kw_valtype_name(e->type),
                  e->nan == NAN_CANONICAL ? "canonical" : "arithmetic");
     else if ((e->type == KW_FUNCREF || e->type == KW_EXTERNREF) && e->null)
-        snprintf(buf, n, "%s:null", type_str(e->type));
+        snprintf(buf, n, "%s:null", kw_valtype_name(e->type));
     else if (e->type == KW_FUNCREF)
         snprintf(buf, n, "funcref:non-null");
     else
@@ -518,8 +504,8 @@ static int act(script *s, json_t *action, kw_val *res, const uint8_t **rtypes, u
         value a;
         if (parse_value(s, json_array_get(args, i), 0, &a) != 0) return ACT_ERROR;
         if (a.type != ptypes[i]) {
-            why(s, "argument %zu is %s, \"%s\" wants %s", i, type_str(a.type), field,
-                type_str(ptypes[i]));
+            why(s, "argument %zu is %s, \"%s\" wants %s", i, kw_valtype_name(a.type), field,
+                kw_valtype_name(ptypes[i]));
             return ACT_ERROR;
         }
         argv[i] = a.v;
