@@ -2,11 +2,12 @@
 #
 # tests/tools/merkle_ref.py computes roots and proofs straight from RFC
 # 9162's recursive definitions; log_tool answers the same queries from a
-# store. Every root of sizes 0..1024, inclusion proofs in every size
-# 1..1024 (every index up to size 64, sampled above), consistency proofs
-# for every pair of sizes up to 128 plus sampled larger pairs must be
-# byte-identical, and the C verifiers must accept every reference proof
-# and refuse it mutated. The signed checkpoint is checked by the
+# store. Every root of sizes 0..1024, every inclusion proof in every size
+# 1..1024 and every consistency proof for every pair of sizes must be
+# byte-identical (compared one by one for every index up to size 64 and
+# every pair up to 128 plus samples above, and as one digest per size for
+# all of them); the C verifiers must accept every proof and refuse the
+# listed ones mutated. The signed checkpoint is checked by the
 # reference with python3-cryptography's Ed25519, and tampering is found.
 . "$(dirname "$0")/lib.sh"
 

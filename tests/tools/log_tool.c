@@ -4,7 +4,11 @@
  *
  *   log_tool build DIR N            a store whose log holds entries 0..N-1
  *                                   (entry i as merkle_ref.py's entry(i))
- *   log_tool answer DIR             answers merkle_ref.py's queries (stdin)
+ *   log_tool answer DIR             answers merkle_ref.py's queries (stdin);
+ *                                   "inclall S" and "consall B" ask for every
+ *                                   proof in tree S (every old size up to B),
+ *                                   each verified here by the C verifier, and
+ *                                   are answered by one digest of them all
  *   log_tool check                  runs the C verifiers on answer lines
  *                                   (stdin): each proof must verify, and
  *                                   each mutated proof must not
@@ -79,6 +83,58 @@ static int build(const char *dir, uint64_t n)
     return rc ? fail(&e) : 0;
 }
 
+/* The digest "inclall" and "consall" answer with: SHA-256 over every
+   proof's 8-byte big-endian position, its two hashes and its proof hashes
+   (merkle_ref.py computes the same). */
+static void digest_one(crypto_hash_sha256_state *h, uint64_t pos, const uint8_t *x,
+                       const uint8_t *y, const uint8_t (*p)[H], size_t n)
+{
+    uint8_t be[8];
+    for (int i = 0; i < 8; i++) be[i] = (uint8_t)(pos >> (56 - 8 * i));
+    crypto_hash_sha256_update(h, be, sizeof be);
+    crypto_hash_sha256_update(h, x, H);
+    crypto_hash_sha256_update(h, y, H);
+    for (size_t i = 0; i < n; i++) crypto_hash_sha256_update(h, p[i], H);
+}
+
+static void print_digest(const char *kind, uint64_t size, crypto_hash_sha256_state *h)
+{
+    uint8_t d[H];
+    char x[2 * H + 1];
+    crypto_hash_sha256_final(h, d);
+    hex(d, x);
+    printf("%s %" PRIu64 " %s\n", kind, size, x);
+}
+
+/* Every inclusion proof in the tree of size s (kind "inclall") or every
+   consistency proof from 0..s to s ("consall"), each checked by the C
+   verifier before it is digested. */
+static int answer_all(kp_store *st, int incl, uint64_t s, kp_error *e)
+{
+    static kp_log_inclusion in;
+    static kp_log_consistency co;
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    for (uint64_t a = 0; a < s + !incl; a++) {
+        int rc;
+        if (incl) {
+            if ((rc = kp_log_prove_inclusion(st, a, s, &in, e)) != KP_OK) return rc;
+            rc = kp_log_verify_inclusion(a, s, in.leaf_hash, (const uint8_t(*)[H])in.proof,
+                                         in.count, in.root, e);
+            if (rc != KP_OK) return rc;
+            digest_one(&h, a, in.leaf_hash, in.root, (const uint8_t(*)[H])in.proof, in.count);
+        } else {
+            if ((rc = kp_log_prove_consistency(st, a, s, &co, e)) != KP_OK) return rc;
+            rc = kp_log_verify_consistency(a, s, co.old_root, co.new_root,
+                                           (const uint8_t(*)[H])co.proof, co.count, e);
+            if (rc != KP_OK) return rc;
+            digest_one(&h, a, co.old_root, co.new_root, (const uint8_t(*)[H])co.proof, co.count);
+        }
+    }
+    print_digest(incl ? "inclall" : "consall", s, &h);
+    return KP_OK;
+}
+
 static int answer(const char *dir)
 {
     kp_store *st;
@@ -87,11 +143,18 @@ static int answer(const char *dir)
     static kp_log_inclusion in;
     static kp_log_consistency co;
     if (kp_store_open(dir, KP_STORE_READONLY, &st, &e)) return fail(&e);
-    int rc = KP_OK;
+    /* one read snapshot for every query: a million proofs would otherwise
+       spend most of their time taking and dropping the file lock */
+    int owned;
+    int rc = store_read_begin(st, &owned, &e);
     while (rc == KP_OK && fgets(line, sizeof line, stdin)) {
         uint64_t a, b;
         uint8_t root[H];
-        if (sscanf(line, "root %" SCNu64, &a) == 1) {
+        if (sscanf(line, "inclall %" SCNu64, &a) == 1) {
+            if ((rc = answer_all(st, 1, a, &e)) != KP_OK) break;
+        } else if (sscanf(line, "consall %" SCNu64, &a) == 1) {
+            if ((rc = answer_all(st, 0, a, &e)) != KP_OK) break;
+        } else if (sscanf(line, "root %" SCNu64, &a) == 1) {
             if ((rc = kp_log_root(st, a, root, &e)) != KP_OK) break;
             hex(root, x);
             printf("root %" PRIu64 " %s\n", a, x);
@@ -114,6 +177,7 @@ static int answer(const char *dir)
             snprintf(e.msg, sizeof e.msg, "bad query");
         }
     }
+    store_read_end(st, owned);
     kp_store_close(st);
     return rc ? fail(&e) : 0;
 }
@@ -153,7 +217,9 @@ static int check(void)
         uint8_t x[H], y[H];
         lineno++;
         line[strcspn(line, "\n")] = 0;
-        if (strncmp(line, "root ", 5) == 0) continue;
+        if (strncmp(line, "root ", 5) == 0 || strncmp(line, "inclall ", 8) == 0 ||
+            strncmp(line, "consall ", 8) == 0)
+            continue;
         if (sscanf(line, "%7s %" SCNu64 " %" SCNu64 " %70s %70s %s", kind, &a, &b, h1, h2,
                    proof) != 6 ||
             !unhex(h1, strlen(h1), x) || !unhex(h2, strlen(h2), y)) {

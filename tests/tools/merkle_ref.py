@@ -16,6 +16,12 @@ Lines (hashes in lowercase hex, proofs comma-separated, "-" when empty):
   root S <root>
   incl I S <leaf hash> <root> <proof>
   cons A B <old root> <new root> <proof>
+  inclall S <digest>   every inclusion proof in the tree of size S
+  consall B <digest>   every consistency proof from sizes 0..B to B
+where a digest is SHA-256 over each proof's 8-byte big-endian index (or
+old size), its two hashes (leaf and root; old and new root) and its proof
+hashes, in order: every size 1..N and every pair of sizes is compared
+without printing half a million proofs.
 """
 import base64
 import hashlib
@@ -120,7 +126,22 @@ def queries(n):
     for _ in range(1000):
         b = rnd.randrange(1, n + 1)
         out.append("cons %d %d" % (rnd.randrange(0, b + 1), b))
+    out += ["inclall %d" % s for s in range(1, n + 1)]
+    out += ["consall %d" % b for b in range(1, n + 1)]
     return out
+
+
+def digest(t, kind, s):
+    h = hashlib.sha256()
+    for a in range(s) if kind == "inclall" else range(s + 1):
+        if kind == "inclall":
+            parts = [t.leaves[a], t.mth(0, s)] + t.path(a, 0, s)
+        else:
+            parts = [t.mth(0, a), t.mth(0, s)] + t.proof(a, s)
+        h.update(a.to_bytes(8, "big"))
+        for p in parts:
+            h.update(p)
+    return h.hexdigest()
 
 
 def answer(n, lines):
@@ -136,6 +157,8 @@ def answer(n, lines):
             i, s = int(w[1]), int(w[2])
             print("incl %d %d %s %s %s" % (i, s, t.leaves[i].hex(), t.mth(0, s).hex(),
                                            hexs(t.path(i, 0, s))))
+        elif w[0] in ("inclall", "consall"):
+            print("%s %d %s" % (w[0], int(w[1]), digest(t, w[0], int(w[1]))))
         elif w[0] == "cons":
             a, b = int(w[1]), int(w[2])
             print("cons %d %d %s %s %s" % (a, b, t.mth(0, a).hex(), t.mth(0, b).hex(),
