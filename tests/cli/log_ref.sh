@@ -21,8 +21,11 @@ ORIGIN=example.org/kapsule-log-ref
 expect_ok "build a log of $N entries" "$TOOL" build "$T/s" $N
 expect_ok "reference queries" sh -c "'$PY' '$REF' queries $N > '$T/q'"
 check "thousands of queries" [ "$(wc -l < "$T/q")" -gt 20000 ]
+# the two sides run at once (a million proofs each)
+"$PY" "$REF" answer $N < "$T/q" > "$T/p" 2> "$T/p.err" &
+ref=$!
 expect_ok "C answers" sh -c "'$TOOL' answer '$T/s' < '$T/q' > '$T/c'"
-expect_ok "reference answers" sh -c "'$PY' '$REF' answer $N < '$T/q' > '$T/p'"
+check "reference answers" wait $ref
 check "every answer is there" [ "$(wc -l < "$T/c")" -eq "$(wc -l < "$T/q")" ]
 if cmp -s "$T/c" "$T/p"; then
     _ok "roots and proofs equal the reference's"
