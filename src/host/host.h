@@ -81,6 +81,13 @@ typedef struct host_capsule {
     size_t body_len;
     const host_request *requests;
     size_t nrequests;
+    /* Capability requests written in the capsule's own signed payload
+       (its "caps" field). They carry no signature of their own: the
+       capsule's signature covers them, so the embedder fills them only
+       from a capsule that verified. Each one's nonce is the capsule id and
+       its position, so a request is good for this capsule's run only. */
+    const kp_capsule_cap *caps;
+    size_t ncaps;
 } host_capsule;
 
 /* ---- the outside world: interfaces the store implements ------------------------ */

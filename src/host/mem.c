@@ -296,6 +296,8 @@ int host_mem_add_capsule(host_mem *m, const host_capsule *c, kp_error *err)
     x->c.body = b->p + o_body;
     x->c.requests = NULL;
     x->c.nrequests = 0;
+    x->c.caps = NULL;
+    x->c.ncaps = 0;
     m->ncaps++;
     mem_free(o_kv, nkv * sizeof *o_kv);
     return KP_OK;

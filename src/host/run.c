@@ -318,6 +318,54 @@ end:
     return rc ? rc : rc2;
 }
 
+/*
+ * Request i of the capsule's own "caps" as a cap_request, checked as
+ * cap_request_open checks a signed one (the capsule's signature stands
+ * for the request's): module, a kind this host mints, the resource rules,
+ * the amount's range. The nonce is the capsule id followed by i.
+ */
+static int capsule_request(const host_capsule *cp, size_t i, const uint8_t module[32],
+                           cap_request *q, kp_error *err)
+{
+    const kp_capsule_cap *k = &cp->caps[i];
+    memset(q, 0, sizeof *q);
+    memcpy(q->module, k->module, 32);
+    if (memcmp(k->module, module, 32) != 0)
+        return err_set(err, KP_E_CAP_REQUEST_MODULE, "caps[%zu] is for another module", i);
+    q->kind = cap_kind_parse(k->kind, k->kind_len);
+    if (q->kind == CAP_KIND_LEDGER_SPEND) {
+        /* always the author's own account: a resource would name another */
+        if (k->resource_len)
+            return err_set(err, KP_E_CAP_REQUEST_DENIED,
+                           "caps[%zu]: ledger.spend spends the author's own account and "
+                           "takes no resource",
+                           i);
+        if (k->amount == 0 || k->amount > CAP_AMOUNT_MAX)
+            return err_set(err, KP_E_CAP_REQUEST_DENIED,
+                           "caps[%zu]: a ledger.spend amount is 1..2^63-1", i);
+        q->amount = k->amount;
+    } else if (q->kind == CAP_KIND_LIFECYCLE) {
+        if (k->resource_len != 32)
+            return err_set(err, KP_E_CAP_REQUEST_DENIED,
+                           "caps[%zu]: lifecycle needs the module id it governs as its "
+                           "resource (32 bytes)",
+                           i);
+        q->amount = CAP_UNLIMITED;
+        q->resource_len = 32;
+        memcpy(q->resource, k->resource, 32);
+    } else {
+        return err_set(err, KP_E_CAP_REQUEST_DENIED,
+                       "caps[%zu] asks for \"%.*s\", which the host does not mint (it mints "
+                       "ledger.spend and lifecycle)",
+                       i, (int)k->kind_len, k->kind);
+    }
+    /* KP_CAPSULE_MAX_CAPS (16) fits the position byte */
+    memcpy(q->nonce, cp->id, HOST_ID_BYTES);
+    q->nonce[HOST_ID_BYTES] = (uint8_t)i;
+    q->nonce_len = HOST_ID_BYTES + 1;
+    return KP_OK;
+}
+
 int host_mint_requests(host_run *r, host_inst *hi, kp_error *err)
 {
     const host_capsule *cp = r->capsule;
@@ -340,6 +388,20 @@ int host_mint_requests(host_run *r, host_inst *hi, kp_error *err)
                            "hold capability \"%s\"",
                            i, cap_kind_name(q.kind), pol_cap_name(cap));
         if ((rc = mint_request(r, hi, &q, i, err))) return rc;
+    }
+    if (cp->ncaps > KP_CAPSULE_MAX_CAPS)
+        return err_set(err, KP_E_ARG, "a capsule carries at most %d caps", KP_CAPSULE_MAX_CAPS);
+    for (size_t i = 0; i < cp->ncaps; i++) {
+        cap_request q;
+        int rc = capsule_request(cp, i, hi->module_id, &q, err);
+        if (rc) return rc;
+        int cap = q.kind == CAP_KIND_LEDGER_SPEND ? POL_CAP_LEDGER : POL_CAP_LIFECYCLE;
+        if (!(hi->grant.caps >> cap & 1))
+            return err_set(err, KP_E_CAP_REQUEST_DENIED,
+                           "caps[%zu] asks for a %s handle, but the module does not hold "
+                           "capability \"%s\"",
+                           i, cap_kind_name(q.kind), pol_cap_name(cap));
+        if ((rc = mint_request(r, hi, &q, cp->nrequests + i, err))) return rc;
     }
     return KP_OK;
 }

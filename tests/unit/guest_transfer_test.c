@@ -2,7 +2,8 @@
  * guest_transfer_test.c: guest/transfer.c through the host: a transfer
  * spends a handle minted from the sender's signed request; the residual
  * is computed; an overdraft is refused; the same request presented twice
- * (a double spend) is refused before the module runs.
+ * (a double spend) is refused before the module runs. The same through a
+ * request written in the capsule's own signed "caps".
  */
 #include "hosttest.h"
 #include "test.h"
@@ -155,5 +156,66 @@ TEST(no_request_no_spending)
     host_run_free(r);
     CHECK_EQ(ht_balance(&w, alice.pk, 32), 100);
     ht_request_free(&rq);
+    ht_world_free(&w);
+}
+
+/* A transfer capsule whose spending request is in its own "caps". */
+static int transfer_caps(const ht_key *from, const ht_key *to, uint64_t amount,
+                         const kp_capsule_cap *caps, size_t ncaps, host_run **out, kp_error *err)
+{
+    buf b = {0};
+    body(&b, to, amount);
+    host_capsule c = ht_capsule("transfer", from, b.p, b.len);
+    c.caps = caps;
+    c.ncaps = ncaps;
+    int rc = ht_run(&w, wasm, wlen, &c, 1, out, err);
+    buf_free(&b);
+    return rc;
+}
+
+TEST(capsule_caps_mint_a_spend_handle_once)
+{
+    if (!ht_engine_ready()) SKIP("the wasm decoder has not landed");
+    setup();
+    kp_capsule_cap k = {mid, "ledger.spend", 12, 60, NULL, 0};
+    host_run *r;
+    kp_error err;
+    CHECK_EQ(transfer_caps(&alice, &bob, 40, &k, 1, &r, &err), KP_OK);
+    const char *why;
+    CHECK_EQ(host_run_verdict(r, &why), HOST_VERDICT_ACCEPT);
+    CHECK_EQ(result_field(r, "residual"), 20);
+    host_run_free(r);
+    CHECK_EQ(ht_balance(&w, alice.pk, 32), 60);
+    CHECK_EQ(ht_balance(&w, bob.pk, 32), 40);
+    /* the same capsule again (same id, so the same nonce): refused */
+    CHECK_EQ(transfer_caps(&alice, &bob, 40, &k, 1, &r, &err), KP_E_CAP_REQUEST_REPLAYED);
+    CHECK_EQ(ht_balance(&w, alice.pk, 32), 60);
+    /* more than the request allows: the module refuses; nothing moves */
+    CHECK_EQ(transfer_caps(&alice, &carol, 70, &k, 1, &r, &err), KP_OK);
+    CHECK_EQ(host_run_verdict(r, &why), HOST_VERDICT_REJECT);
+    CHECK(strstr(why, "more than the author's request allows") != NULL);
+    host_run_free(r);
+    CHECK_EQ(ht_balance(&w, carol.pk, 32), 0);
+    ht_world_free(&w);
+}
+
+TEST(capsule_caps_are_checked)
+{
+    if (!ht_engine_ready()) SKIP("the wasm decoder has not landed");
+    setup();
+    uint8_t other[32];
+    memset(other, 7, sizeof other);
+    host_run *r = NULL;
+    kp_error err;
+    kp_capsule_cap k = {other, "ledger.spend", 12, 10, NULL, 0};
+    CHECK_EQ(transfer_caps(&alice, &bob, 10, &k, 1, &r, &err), KP_E_CAP_REQUEST_MODULE);
+    CHECK(strstr(err.msg, "caps[0]") != NULL);
+    uint8_t acct[32] = {1};
+    kp_capsule_cap withres = {mid, "ledger.spend", 12, 10, acct, 32};
+    CHECK_EQ(transfer_caps(&alice, &bob, 10, &withres, 1, &r, &err), KP_E_CAP_REQUEST_DENIED);
+    kp_capsule_cap emit = {mid, "emit", 4, 10, NULL, 0};
+    CHECK_EQ(transfer_caps(&alice, &bob, 10, &emit, 1, &r, &err), KP_E_CAP_REQUEST_DENIED);
+    CHECK(strstr(err.msg, "\"emit\"") != NULL);
+    CHECK_EQ(ht_balance(&w, alice.pk, 32), 100);
     ht_world_free(&w);
 }
