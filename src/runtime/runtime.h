@@ -53,4 +53,46 @@ host_ledger rt_world_ledger(rt_world *w);
 host_dag rt_world_dag(rt_world *w);
 host_modules rt_world_modules(rt_world *w);
 
+/* ---- entry.c: audit log entries (docs/FORMATS.md) ---- */
+
+#define RT_ENTRY_VERSION 1
+
+/* What one entry says. Pointers are borrowed (encode) or point into the
+   decoded entry's bytes (decode). */
+typedef struct rt_entry {
+    const char *decision; /* "accepted", "rejected", "pending", "module" */
+    int has_capsule;
+    uint8_t capsule[32];
+    uint8_t sha256[32];   /* of the capsule file (or module code) */
+    const char *reason;   /* "E_..." for rejected, else NULL */
+    size_t reason_len;
+    int has_body;
+    const char *body;     /* kp_ingest_body_name */
+    int has_run;
+    uint8_t module[32];
+    int verdict;          /* 1 accept, 2 reject */
+    uint64_t fuel;
+    int has_result;
+    uint8_t result[32];   /* SHA-256 of the result bytes */
+    uint8_t transcript[32];
+    uint8_t policy[32];
+    const uint8_t (*waiting)[32]; /* pending: what it waits for */
+    size_t nwaiting;
+} rt_entry;
+
+/* Appends the entry's deterministic CBOR to out. */
+int rt_entry_encode(const rt_entry *e, buf *out, kp_error *err);
+/* Decodes an entry strictly enough to check stored rows against it
+   (KP_E_INGEST_ENTRY otherwise); waiting is not read back. */
+int rt_entry_decode(const uint8_t *p, size_t len, rt_entry *e, kp_error *err);
+
+/* ---- node.c: the node's checkpoint key ---- */
+
+#define RT_NODE_KEY_FILE "node.key"
+/* The node's Ed25519 secret (seed || public) from <dir>/node.key, made
+   (mode 0600) on first use. */
+int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err);
+/* The default origin: "kapsule/<hostname>" ([A-Za-z0-9._-] kept). */
+void rt_default_origin(char out[KP_LOG_ORIGIN_MAX + 1]);
+
 #endif
