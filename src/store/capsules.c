@@ -130,6 +130,20 @@ int store_capsule_heads(kp_store *st, const char *type, buf *ids, kp_error *err)
     return collect_ids(st, s, ids, "reading DAG heads", err);
 }
 
+int store_capsule_ancestors(kp_store *st, const uint8_t id[STORE_ID], buf *ids, kp_error *err)
+{
+    sqlite3_stmt *s;
+    /* UNION (not UNION ALL) visits a capsule reached by two paths once */
+    int rc = store_stmt(st,
+                        "WITH RECURSIVE anc(id) AS (SELECT parent FROM edges WHERE child = ?1"
+                        " UNION SELECT e.parent FROM edges e JOIN anc a ON e.child = a.id)"
+                        " SELECT c.id FROM anc JOIN capsules c ON c.id = anc.id ORDER BY c.seq",
+                        &s, err);
+    if (rc) return rc;
+    store_bind_blob(s, 1, id, STORE_ID);
+    return collect_ids(st, s, ids, "reading DAG ancestors", err);
+}
+
 int store_capsule_count(kp_store *st, uint64_t *n, kp_error *err)
 {
     sqlite3_stmt *s;

@@ -66,6 +66,8 @@ int store_capsule_parents(kp_store *st, const uint8_t id[STORE_ID], buf *ids, kp
 /* The capsules no stored capsule names as a parent (of type, when not
    NULL), in ingest order. */
 int store_capsule_heads(kp_store *st, const char *type, buf *ids, kp_error *err);
+/* Every ancestor of id, each once, in ingest order. */
+int store_capsule_ancestors(kp_store *st, const uint8_t id[STORE_ID], buf *ids, kp_error *err);
 int store_capsule_count(kp_store *st, uint64_t *n, kp_error *err);
 /* Calls fn for every stored capsule in ingest order; a non-OK return from
    fn stops the walk and is returned. */
