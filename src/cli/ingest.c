@@ -344,7 +344,14 @@ int cli_ingest(int argc, char **argv)
             rc = feed_file(&r, pos[i], &e);
         }
     }
-    if (rc == KP_OK) rc = flush(&r, &e);
+    if (rc == KP_OK) {
+        rc = flush(&r, &e);
+    } else if (r.in_batch) {
+        /* the failing capsule's unit is undone already; keep the batch's
+           earlier capsules rather than roll them back with it */
+        kp_error ce;
+        if (kp_ingest_commit(in, &ce) == KP_OK) kp_ingest_checkpoint(in, NULL, &ce);
+    }
     if (x.progress) fputs("\r\033[K", stderr);
     if (rc) {
         status = cli_fail(&e);

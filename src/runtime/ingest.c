@@ -333,7 +333,8 @@ static int process(kp_ingest *in, const uint8_t *data, size_t len, int released,
         }
     }
     if (nw) {
-        if ((rc = store_pending_add(in->st, j->res.id, data, len, waits, nw, in->now, err)))
+        if ((rc = store_pending_add(in->st, j->res.id, data, len, waits, nw,
+                                    in->now ? in->now : (int64_t)time(NULL), err)))
             goto done;
         j->res.status = KP_INGEST_PENDING;
         j->res.waiting = nw;
