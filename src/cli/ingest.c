@@ -50,6 +50,7 @@ static void help(void)
            "                  all or nothing, the batch shares one fsync\n"
            "  --policy P      the policy file (default <store>/policy.json if present,\n"
            "                  else nothing is granted)\n"
+           "  --trust-module ID  get_trust_score reads this module's scores\n"
            "  --store DIR     the store (default $KAPSULE_HOME, else ~/.kapsule)\n\n"
            "exit status: 0 every capsule accepted, duplicate or pending; 1 any rejected;\n"
            "2 usage; 3 environment (the store is left as it was before the failing capsule)\n",
@@ -273,6 +274,8 @@ static int parse_count(const char *s, size_t *out)
 int cli_ingest(int argc, char **argv)
 {
     const char *store = NULL, *policy = NULL, *val = NULL;
+    uint8_t trust[KP_ID_BYTES];
+    int has_trust = 0;
     size_t batch = INGEST_BATCH_DEFAULT;
     int json = 0, npos = 0, stdin_used = 0;
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -289,6 +292,13 @@ int cli_ingest(int argc, char **argv)
             if (!(store = val)) goto missing;
         } else if (cli_opt("--policy", argc, argv, &i, &val)) {
             if (!(policy = val)) goto missing;
+        } else if (cli_opt("--trust-module", argc, argv, &i, &val)) {
+            kp_error te;
+            if (!val || kp_id_parse(val, trust, &te)) {
+                status = cli_usage("ingest", "--trust-module needs a module id (64 hex digits)");
+                goto out;
+            }
+            has_trust = 1;
         } else if (cli_opt("--batch", argc, argv, &i, &val)) {
             if (!parse_count(val, &batch)) {
                 status = cli_usage("ingest", "--batch needs a count from 1 to 1000000");
@@ -323,6 +333,7 @@ int cli_ingest(int argc, char **argv)
         kp_ingest_opts o;
         memset(&o, 0, sizeof o);
         o.policy_path = policy;
+        o.trust_module = has_trust ? trust : NULL;
         rc = kp_ingest_new(st, &o, &in, &e);
     }
     runner r = {in, batch, 0, &x};

@@ -193,6 +193,27 @@ expect_out "alice has 40 left" 40 sqlite3 "$DB" "SELECT balance FROM ledger_bala
 expect_out "bob has 60" 60 sqlite3 "$DB" "SELECT balance FROM ledger_balances WHERE account = X'$BOB'"
 expect_out "two transfers recorded" 2 sqlite3 "$DB" "SELECT count(*) FROM ledger_transfers"
 
+# ---- the trust guest: scores kept in its child storage across ingests ----
+TM=$($K modules add "$G/trust.wasm" --owner alice)
+cat >"$T/trust.json" <<PEOF
+{"kapsule_policy": 1, "grants": [{"name": "trust", "module": "$TM", "type": "trust",
+   "capabilities": ["capsule.read", "storage", "module.read", "result.submit"]}]}
+PEOF
+$PY -c "import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({'target': bytes.fromhex('$BOB'), 'weight': 5}))" >"$T/tb.cbor"
+CAROL=$($PY -c "print('11' * 32)")
+$PY -c "import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({'target': bytes.fromhex('$CAROL'), 'weight': 5}))" >"$T/tc.cbor"
+$K pack --type trust --key alice --body "$T/tb.cbor" --logic "$TM" --created 900 -o "$T/tr1.kapsule" >/dev/null
+$K pack --type trust --key bob --body "$T/tc.cbor" --logic "$TM" --created 901 -o "$T/tr2.kapsule" >/dev/null
+expect_ok "alice trusts bob" $K ingest --json --policy "$T/trust.json" --trust-module "$TM" "$T/tr1.kapsule"
+check "accepted by the trust module" [ "$(field status)/$(field verdict)" = "accepted/accept" ]
+score() { sqlite3 "$DB" "SELECT count(*) FROM kv WHERE module = X'$TM' AND key = X'$(printf 'score/' | od -An -tx1 | tr -d ' \n')$1'"; }
+check "bob has a score" [ "$(score "$BOB")" = 1 ]
+check "carol has none yet" [ "$(score "$CAROL")" = 0 ]
+expect_ok "bob trusts carol (a later ingest)" $K ingest --json --policy "$T/trust.json" "$T/tr2.kapsule"
+check "accepted" [ "$(field status)" = accepted ]
+check "carol has a score now: the graph was kept" [ "$(score "$CAROL")" = 1 ]
+expect_exit "--trust-module with a bad id" 2 $K ingest --trust-module nope "$T/tr2.kapsule"
+
 # ---- encrypted bodies ----
 $K pack --type post --key alice --body "$T/hello.txt" --to bob --created 800 -o "$T/e1.kapsule" >/dev/null
 STR=$(KAPSULE_HOME="$T/other" $K key export stranger --age)
