@@ -516,3 +516,71 @@ TEST(a_failed_unit_leaves_the_store_as_it_was)
     kp_capsule_free(c);
     env_close(&e);
 }
+
+TEST(a_store_opened_through_a_named_vfs_ingests)
+{
+    /* the hook fault-injection tests use: any registered VFS by name */
+    const char *dir = fresh_dir("vfs");
+    kp_store *st = NULL;
+    kp_ingest *in = NULL;
+    kp_error err;
+    CHECK(sqlite3_vfs_find("unix-excl") != NULL);
+    CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, store_migrations, store_migration_count,
+                             "unix-excl", &st, &err), KP_OK);
+    CHECK_EQ(kp_ingest_new(st, NULL, &in, &err), KP_OK);
+    kp_key *k;
+    CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &k, &err), KP_OK);
+    kp_capsule *c = pack(k, "through a vfs");
+    size_t len;
+    const uint8_t *b = kp_capsule_bytes(c, &len);
+    heard h;
+    memset(&h, 0, sizeof h);
+    CHECK_EQ(kp_ingest_capsule(in, b, len, on_result, &h, &err), KP_OK);
+    CHECK_EQ(h.n, 1);
+    CHECK_EQ(h.r[0].status, KP_INGEST_ACCEPTED);
+    kp_capsule_free(c);
+    kp_key_free(k);
+    kp_ingest_free(in);
+    kp_store_close(st);
+}
+
+TEST(a_destroyed_module_rejects_its_capsules)
+{
+    env e;
+    env_open(&e, "destroyed", 0);
+    uint8_t acc[32];
+    add_module(&e, MOD_ACCEPT, sizeof MOD_ACCEPT, acc);
+    kp_error err;
+    CHECK_EQ(store_module_set_state(e.st, acc, STORE_MODULE_DESTROYED, NULL, &err), KP_OK);
+    kp_capsule *a = pack_full(e.alice, "post", "a", NULL, 0, acc, NULL);
+    CHECK_EQ(ingest(&e, a), KP_INGEST_REJECTED);
+    CHECK_EQ(e.h.r[0].reason, KP_E_HOST_MODULE_STATE);
+    kp_capsule_free(a);
+    env_close(&e);
+}
+
+TEST(batch_misuse_and_read_only_stores)
+{
+    env e;
+    env_open(&e, "misuse", 0);
+    kp_error err;
+    CHECK_EQ(kp_ingest_commit(e.in, &err), KP_E_STORE_TX);
+    CHECK_EQ(kp_ingest_begin(e.in, &err), KP_OK);
+    CHECK_EQ(kp_ingest_begin(e.in, &err), KP_E_STORE_TX);
+    CHECK_EQ(kp_ingest_checkpoint(e.in, NULL, &err), KP_E_STORE_TX);
+    kp_capsule *c = pack(e.alice, "batched, then dropped");
+    CHECK_EQ(ingest(&e, c), KP_INGEST_ACCEPTED);
+    /* freeing with the batch open rolls it back: nothing was acknowledged */
+    kp_ingest_free(e.in);
+    e.in = NULL;
+    CHECK_EQ(q_int(&e, "SELECT count(*) FROM capsules"), 0);
+    CHECK_EQ(log_size(&e), 0);
+    kp_store *ro;
+    CHECK_EQ(kp_store_open(e.dir, KP_STORE_READONLY, &ro, &err), KP_OK);
+    kp_ingest *in = NULL;
+    CHECK_EQ(kp_ingest_new(ro, NULL, &in, &err), KP_E_STORE_READONLY);
+    CHECK(in == NULL);
+    kp_store_close(ro);
+    kp_capsule_free(c);
+    env_close(&e);
+}
