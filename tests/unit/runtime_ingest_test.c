@@ -584,3 +584,39 @@ TEST(batch_misuse_and_read_only_stores)
     kp_capsule_free(c);
     env_close(&e);
 }
+
+TEST(waiting_on_two_parents_and_a_module)
+{
+    env e;
+    env_open(&e, "two_parents", 0);
+    kp_capsule *p1 = pack(e.alice, "p1"), *p2 = pack(e.alice, "p2");
+    uint8_t ps[2][32], acc[32];
+    memcpy(ps[0], kp_capsule_id(p1), 32);
+    memcpy(ps[1], kp_capsule_id(p2), 32);
+    kp_module_id(MOD_ACCEPT, sizeof MOD_ACCEPT, acc);
+    kp_capsule *c = pack_full(e.alice, "comment", "c", (const uint8_t(*)[32])ps, 2, acc, NULL);
+    CHECK_EQ(ingest(&e, c), KP_INGEST_PENDING);
+    CHECK_EQ(e.h.r[0].waiting, 3);
+    /* one parent: released, still short of the other and the module */
+    CHECK_EQ(ingest(&e, p2), KP_INGEST_ACCEPTED);
+    CHECK_EQ(e.h.n, 3);
+    CHECK_EQ(e.h.r[2].status, KP_INGEST_PENDING);
+    CHECK_EQ(e.h.r[2].waiting, 2);
+    CHECK_EQ(ingest(&e, p1), KP_INGEST_ACCEPTED);
+    CHECK_EQ(e.h.r[4].status, KP_INGEST_PENDING);
+    CHECK_EQ(e.h.r[4].waiting, 1);
+    CHECK_EQ(q_int(&e, "SELECT count(*) FROM pending"), 1);
+    add_module(&e, MOD_ACCEPT, sizeof MOD_ACCEPT, acc);
+    CHECK_EQ(e.h.n, 6);
+    CHECK_EQ(e.h.r[5].status, KP_INGEST_ACCEPTED);
+    CHECK(e.h.r[5].released && e.h.r[5].has_run);
+    CHECK_EQ(q_int(&e, "SELECT count(*) FROM pending"), 0);
+    CHECK_EQ(q_int(&e, "SELECT count(*) FROM pending_waits"), 0);
+    CHECK_EQ(q_int(&e, "SELECT count(*) FROM edges"), 2);
+    kp_error err;
+    CHECK_EQ(kp_runtime_verify(e.st, NULL, NULL, NULL, &err), KP_OK);
+    kp_capsule_free(p1);
+    kp_capsule_free(p2);
+    kp_capsule_free(c);
+    env_close(&e);
+}
