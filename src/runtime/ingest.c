@@ -484,7 +484,7 @@ static int unit(kp_ingest *in, const uint8_t *data, size_t len, const uint8_t *p
             goto out;
         }
         if (rc == KP_OK) {
-            /* process may append to in->bytes' neighbours, never to it */
+            /* in->bytes stays put while process runs: nothing it calls uses it */
             rc = process(in, in->bytes.p ? in->bytes.p : (const uint8_t *)"", in->bytes.len, 1, j,
                          err);
         }

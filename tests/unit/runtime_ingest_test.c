@@ -620,3 +620,40 @@ TEST(waiting_on_two_parents_and_a_module)
     kp_capsule_free(c);
     env_close(&e);
 }
+
+TEST(a_damaged_body_sent_to_a_local_key_is_rejected)
+{
+    env e;
+    env_open(&e, "damaged", 1);
+    kp_key *bob;
+    kp_error err;
+    CHECK_EQ(kp_key_load(e.dir, "bob", &bob, &err), KP_OK);
+    char rb[KP_AGE_RECIPIENT_BYTES];
+    kp_key_age_recipient(bob, rb);
+    kp_capsule *good = pack_full(e.alice, "post", "secret", NULL, 0, NULL, rb);
+    size_t blen;
+    const uint8_t *body = kp_capsule_body(good, &blen);
+    uint8_t *bad = malloc(blen);
+    memcpy(bad, body, blen);
+    bad[blen - 1] ^= 1; /* the last ciphertext byte: the header still parses */
+    kp_capsule_pack_opts o;
+    memset(&o, 0, sizeof o);
+    o.type = "post";
+    o.author = e.alice;
+    o.body = bad;
+    o.body_len = blen;
+    o.body_is_age = 1;
+    o.created = 1700000000;
+    kp_capsule *c = NULL;
+    CHECK_EQ(kp_capsule_pack(&o, NULL, &c, &err), KP_OK);
+    CHECK_EQ(ingest(&e, c), KP_INGEST_REJECTED);
+    CHECK(e.h.r[0].reason == KP_E_DECRYPT || e.h.r[0].reason == KP_E_AGE_PAYLOAD);
+    CHECK(strstr(e.h.r[0].message, "bob") != NULL);
+    CHECK_EQ(q_int(&e, "SELECT count(*) FROM capsules"), 0);
+    CHECK_EQ(ingest(&e, good), KP_INGEST_ACCEPTED);
+    free(bad);
+    kp_capsule_free(c);
+    kp_capsule_free(good);
+    kp_key_free(bob);
+    env_close(&e);
+}
