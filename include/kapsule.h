@@ -758,7 +758,9 @@ typedef enum kp_log_place {
     KP_LOG_AT_ENTRY = 1,      /* index is the entry's */
     KP_LOG_AT_NODE = 2,       /* level and index name the node */
     KP_LOG_AT_CHECKPOINT = 3, /* index is its sequence number, tree_size its size */
-    KP_LOG_AT_TABLE = 4       /* a table as a whole (e.g. rows that should not exist) */
+    KP_LOG_AT_TABLE = 4,      /* a table as a whole (e.g. rows that should not exist) */
+    KP_LOG_AT_CAPSULE = 5,    /* kp_runtime_verify: index is the capsule's log entry */
+    KP_LOG_AT_RESULT = 6      /* kp_runtime_verify: index is the result's log entry */
 } kp_log_place;
 
 typedef struct kp_log_problem {
@@ -797,6 +799,144 @@ KP_API KP_NODISCARD int kp_log_verify(kp_store *st, const char *vkey, kp_log_pro
                                       void *ud, kp_log_report *rep, kp_error *err);
 
 /* ---- runtime ---------------------------------------------------------------------------------- */
+
+/*
+ * Ingest: the main job. Each capsule file goes through
+ *
+ *   size limit -> kp_capsule_parse -> kp_capsule_verify -> already stored?
+ *   (duplicate: nothing changes, no log entry) -> parents stored and logic
+ *   module registered? (else kept as pending, with a log entry, and
+ *   processed again when what it waits for arrives) -> decrypt for a local
+ *   key that is a recipient (else the logic sees the ciphertext) -> run the
+ *   logic under the policy -> accept: the capsule, its DAG edges, its
+ *   result, the run's effects and one log entry, all in one unit; reject:
+ *   only a log entry with the stable reason code.
+ *
+ * Then every pending capsule that the new one (or a new module) completes
+ * is processed, iteratively. Log entries are deterministic CBOR maps
+ * (docs/FORMATS.md, "Audit log entries"). A kp_ingest is one connection's
+ * pipeline: one thread at a time.
+ */
+typedef struct kp_ingest kp_ingest;
+
+typedef enum kp_ingest_status {
+    KP_INGEST_ACCEPTED = 1,
+    KP_INGEST_REJECTED = 2,
+    KP_INGEST_PENDING = 3,   /* kept: waits for a parent or its logic module */
+    KP_INGEST_DUPLICATE = 4  /* already stored (or already pending): nothing changed */
+} kp_ingest_status;
+
+/* What the logic saw of the body. */
+typedef enum kp_ingest_body {
+    KP_INGEST_BODY_PLAIN = 0,     /* not encrypted */
+    KP_INGEST_BODY_DECRYPTED = 1, /* encrypted to a local key: the logic saw the plaintext */
+    KP_INGEST_BODY_SEALED = 2     /* encrypted, not to us: the logic saw the age file */
+} kp_ingest_body;
+
+/* One capsule's outcome. Plain data; valid during the callback only. */
+typedef struct kp_ingest_result {
+    kp_ingest_status status;
+    int has_id;                 /* 0 when the input did not parse */
+    uint8_t id[KP_ID_BYTES];
+    int reason;                 /* KP_OK, or the code a rejection is logged with */
+    const char *message;        /* details ("" when none): error text, guest's reason */
+    int released;               /* 1: a pending capsule processed because this call
+                                   brought what it waited for */
+    kp_ingest_body body;
+    int has_run;                /* the logic ran (accepted, or rejected by it) */
+    uint8_t module[KP_ID_BYTES];
+    int verdict;                /* 1 accept, 2 reject (has_run) */
+    uint64_t fuel;              /* fuel used (has_run) */
+    int has_log_index;          /* 0 for a duplicate */
+    uint64_t log_index;
+    size_t waiting;             /* pending: how many things it waits for */
+} kp_ingest_result;
+
+/* Called once per capsule processed (the input first, then any released). */
+typedef void (*kp_ingest_fn)(void *ud, const kp_ingest_result *r);
+
+typedef struct kp_ingest_opts {
+    /* The policy: policy if set (borrowed for the pipeline's life), else the
+       file policy_path, else <store>/policy.json when it exists, else a
+       policy that grants nothing. */
+    const kp_policy *policy;
+    const char *policy_path;
+    int64_t now;                  /* Unix seconds for grant validity; 0: the clock */
+    uint64_t fuel;                /* 0: the policy's limit */
+    const uint8_t *trust_module;  /* KP_ID_BYTES: get_trust_score reads it; NULL: none */
+    /* The checkpoint origin, on the first checkpoint only (later ones keep
+       the origin the log is bound to). NULL: "kapsule/<hostname>". */
+    const char *origin;
+    int no_keys;                  /* 1: decrypt with no local key */
+} kp_ingest_opts;
+
+/*
+ * A pipeline over st (borrowed for its life; opened for writing), with
+ * opts (NULL: defaults; copied). Loads the policy and the key store's
+ * identities (<store>/keys) for decryption. *out is freed with
+ * kp_ingest_free. Fails with the policy's codes, the key store's
+ * (E_KEY_PERMISSIONS, E_KEY_FILE), E_STORE_READONLY, E_NOMEM.
+ */
+KP_API int kp_ingest_new(kp_store *st, const kp_ingest_opts *opts, kp_ingest **out,
+                         kp_error *err);
+/* Frees the pipeline (rolls back an uncommitted batch). NULL does nothing. */
+KP_API void kp_ingest_free(kp_ingest *in);
+/*
+ * Processes one capsule file (borrowed), then whatever it releases; fn
+ * (may be NULL) hears each outcome. A rejection is an outcome, not a
+ * failure: KP_OK is returned and the rejection is logged. A failure (the
+ * store's codes: E_DISK_FULL, E_IO, E_STORE_BUSY, E_NOMEM...) leaves the
+ * store as it was before that capsule's unit; capsules finished earlier in
+ * the call (or the batch) are kept.
+ */
+KP_API int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_ingest_fn fn,
+                             void *ud, kp_error *err);
+/*
+ * Batches: between kp_ingest_begin and kp_ingest_commit every capsule is
+ * still its own all-or-nothing unit, but they share one commit (one
+ * fsync); nothing is acknowledged before kp_ingest_commit returns. Without
+ * a batch each capsule commits on its own. E_STORE_TX for a begin inside
+ * a batch or a commit outside one.
+ */
+KP_API int kp_ingest_begin(kp_ingest *in, kp_error *err);
+KP_API int kp_ingest_commit(kp_ingest *in, kp_error *err);
+/*
+ * Signs and stores a checkpoint of the current log with the node key
+ * (<store>/node.key, an Ed25519 identity in the key file format, created
+ * mode 0600 on first use) and copies the note into note (may be NULL).
+ * Outside a batch only (E_STORE_TX).
+ */
+KP_API int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_error *err);
+/*
+ * Registers a logic module (wasm borrowed) owned by the given key (owner
+ * NULL / owner_len 0: nobody), with a log entry, then processes the pending
+ * capsules that waited for it (fn hears them). *id gets the module id;
+ * *added (may be NULL) is 0 when it was registered already (then nothing
+ * is logged). E_ARG for an owner key over KP_PK_MAX_BYTES.
+ */
+KP_API int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len,
+                                kp_key_alg owner_alg, const uint8_t *owner, size_t owner_len,
+                                uint8_t id[KP_ID_BYTES], int *added, kp_ingest_fn fn, void *ud,
+                                kp_error *err);
+/* "accepted", "rejected", "pending", "duplicate". */
+KP_API const char *kp_ingest_status_name(kp_ingest_status s);
+/* "plain", "decrypted", "sealed". */
+KP_API const char *kp_ingest_body_name(kp_ingest_body b);
+
+/*
+ * The store checked against its audit log (what kp_log_verify cannot see):
+ * every stored capsule's bytes must hash to the SHA-256 its accept entry
+ * records, parse, and have the id the entry and the row name; every stored
+ * result must match its entry's run (module, verdict, fuel, result hash,
+ * transcript root, policy hash); every accept entry must have its capsule
+ * stored. Faults go to fn (places KP_LOG_AT_CAPSULE / _RESULT / _ENTRY,
+ * index = the log entry) and are counted in rep->problems (rep may be
+ * NULL; only problems is touched). KP_OK when all holds, else the first
+ * fault's code (KP_E_INGEST_TAMPERED, KP_E_INGEST_ENTRY) with its message
+ * in err; environment errors stop the walk.
+ */
+KP_API KP_NODISCARD int kp_runtime_verify(kp_store *st, kp_log_problem_fn fn, void *ud,
+                                          kp_log_report *rep, kp_error *err);
 
 #ifdef __cplusplus
 }

@@ -57,5 +57,9 @@ int cli_pack(int argc, char **argv);
 int cli_inspect(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_open(int argc, char **argv);
+int cli_ingest(int argc, char **argv);
+int cli_modules(int argc, char **argv);
+int cli_dag(int argc, char **argv);
+int cli_results(int argc, char **argv);
 
 #endif

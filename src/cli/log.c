@@ -26,7 +26,9 @@ static const char usage_text[] =
     "  consistency A B           consistency proof from tree size A to B, as JSON\n"
     "  verify [--vkey KEY] [--json]\n"
     "                            recompute every hash from the entries and check every\n"
-    "                            stored checkpoint (against KEY, default the log's own)\n"
+    "                            stored checkpoint (against KEY, default the log's own);\n"
+    "                            then check every stored capsule and result against the\n"
+    "                            entry that accepted it (bytes, id, run)\n"
     "  vkey                      the log's note verifier key (name+keyid+key)\n"
     "\n"
     "The store is --store DIR, else $KAPSULE_HOME, else ~/.kapsule.\n"
@@ -261,6 +263,8 @@ static const char *place_name(kp_log_place p)
     case KP_LOG_AT_ENTRY: return "entry";
     case KP_LOG_AT_NODE: return "node";
     case KP_LOG_AT_CHECKPOINT: return "checkpoint";
+    case KP_LOG_AT_CAPSULE: return "capsule";
+    case KP_LOG_AT_RESULT: return "result";
     default: return "table";
     }
 }
@@ -288,6 +292,20 @@ static int sub_verify(kp_store *st, const opts *o)
     json_t *problems = o->json ? json_array() : NULL;
     kp_error_clear(&e);
     int rc = kp_log_verify(st, o->vkey, on_problem, problems, &r, &e);
+    if (rc == KP_OK || r.problems > 0) {
+        /* then the rows the log vouches for: capsules and results */
+        kp_error re;
+        kp_error_clear(&re);
+        uint64_t before = r.problems;
+        int rrc = kp_runtime_verify(st, on_problem, problems, &r, &re);
+        if (rc == KP_OK && rrc != KP_OK) {
+            rc = rrc;
+            e = re;
+        } else if (rrc != KP_OK && r.problems == before) {
+            rc = rrc; /* an environment error */
+            e = re;
+        }
+    }
     int fault = rc == KP_OK || r.problems > 0; /* a verdict, not an environment error */
     if (o->json && fault) {
         json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:o}", "ok", rc == KP_OK, "entries",

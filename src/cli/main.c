@@ -12,14 +12,18 @@ static const struct {
     cli_verb_fn run;
     const char *summary;
 } verbs[] = {
+    {"dag", cli_dag, "the capsule DAG: show, ancestors, heads"},
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
     {"exec", cli_exec, "run an exported function of a WebAssembly module"},
+    {"ingest", cli_ingest, "receive capsules: verify, decrypt, run their logic, store, log"},
     {"inspect", cli_inspect, "show every field of a capsule and check its signature"},
     {"key", cli_key, "identities: new, list, show, export, import"},
     {"log", cli_log, "the audit log: head, show, prove, consistency, verify, vkey"},
+    {"modules", cli_modules, "logic modules: add, list"},
     {"open", cli_open, "verify a capsule and write its body, decrypted for a key"},
     {"pack", cli_pack, "build, sign (and encrypt) a capsule"},
     {"policy", cli_policy, "policies: check, hash, explain what a module is granted, caps"},
+    {"results", cli_results, "what a capsule's logic said"},
     {"run", cli_run, "run a logic module's entry point under a policy"},
     {"verify", cli_verify, "check capsules: structure, canonical encoding, signature"},
     {"version", cli_version, "print the version"},

@@ -68,7 +68,113 @@ static const char log_v1[] =
     "CREATE TRIGGER log_identity_no_delete BEFORE DELETE ON log_identity"
     "  BEGIN SELECT RAISE(ABORT, 'log_identity cannot change'); END;";
 
+/*
+ * 2: the capsule store (src/store/ and src/runtime/).
+ *
+ * modules: logic modules by id (kp_module_id of code), their owner and
+ * lifecycle (0 active, 1 destroyed, 2 upgraded to successor). capsules:
+ * every accepted capsule with its exact file bytes, in ingest order (seq),
+ * and the log entry that accepted it; edges: the DAG (child names parent).
+ * results: what a capsule's logic said, one row per accepted capsule that
+ * ran logic. kv: the modules' child storage. pending: capsules received but
+ * waiting for a parent or their logic module (pending_waits: what each
+ * waits for). ledger_balances, ledger_transfers, ledger_nonces: the ledger
+ * and the request nonces already spent.
+ *
+ * What the audit log vouches for cannot change: capsules, edges, results
+ * and transfers refuse UPDATE and DELETE (as the log's tables do); kv,
+ * balances, modules' state and pending are the mutable state the log's
+ * entries explain.
+ */
+static const char store_v2[] =
+    "CREATE TABLE modules("
+    "  id BLOB PRIMARY KEY CHECK (typeof(id) = 'blob' AND length(id) = 32),"
+    "  code BLOB NOT NULL CHECK (typeof(code) = 'blob'),"
+    "  owner_alg INTEGER NOT NULL DEFAULT 0 CHECK (owner_alg BETWEEN 0 AND 3),"
+    "  owner BLOB CHECK (owner IS NULL OR length(owner) BETWEEN 1 AND 65),"
+    "  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"
+    "  successor BLOB REFERENCES modules(id),"
+    "  added INTEGER NOT NULL,"
+    "  CHECK ((state = 2) = (successor IS NOT NULL))) WITHOUT ROWID;"
+    "CREATE TABLE capsules("
+    "  seq INTEGER PRIMARY KEY CHECK (seq >= 1),"
+    "  id BLOB NOT NULL UNIQUE CHECK (typeof(id) = 'blob' AND length(id) = 32),"
+    "  bytes BLOB NOT NULL CHECK (typeof(bytes) = 'blob'),"
+    "  type TEXT NOT NULL,"
+    "  author_alg INTEGER NOT NULL CHECK (author_alg BETWEEN 1 AND 3),"
+    "  author BLOB NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  logic BLOB REFERENCES modules(id),"
+    "  encrypted INTEGER NOT NULL CHECK (encrypted IN (0, 1)),"
+    "  log_idx INTEGER NOT NULL UNIQUE REFERENCES log_entries(idx));"
+    "CREATE INDEX capsules_type ON capsules(type, seq);"
+    "CREATE TABLE edges("
+    "  child BLOB NOT NULL REFERENCES capsules(id),"
+    "  parent BLOB NOT NULL REFERENCES capsules(id),"
+    "  PRIMARY KEY (child, parent)) WITHOUT ROWID;"
+    "CREATE INDEX edges_parent ON edges(parent, child);"
+    "CREATE TABLE results("
+    "  capsule BLOB PRIMARY KEY REFERENCES capsules(id),"
+    "  module BLOB NOT NULL REFERENCES modules(id),"
+    "  verdict INTEGER NOT NULL CHECK (verdict IN (1, 2)),"
+    "  reason TEXT NOT NULL,"
+    "  result BLOB,"
+    "  fuel INTEGER NOT NULL CHECK (fuel >= 0),"
+    "  transcript_root BLOB NOT NULL CHECK (length(transcript_root) = 32),"
+    "  policy_hash BLOB NOT NULL CHECK (length(policy_hash) = 32),"
+    "  log_idx INTEGER NOT NULL REFERENCES log_entries(idx)) WITHOUT ROWID;"
+    "CREATE TABLE kv("
+    "  module BLOB NOT NULL REFERENCES modules(id),"
+    "  key BLOB NOT NULL,"
+    "  value BLOB NOT NULL,"
+    "  PRIMARY KEY (module, key)) WITHOUT ROWID;"
+    "CREATE TABLE pending("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id BLOB NOT NULL UNIQUE CHECK (length(id) = 32),"
+    "  bytes BLOB NOT NULL CHECK (typeof(bytes) = 'blob'),"
+    "  received INTEGER NOT NULL);"
+    "CREATE TABLE pending_waits("
+    "  want BLOB NOT NULL CHECK (length(want) = 32),"
+    "  pending BLOB NOT NULL REFERENCES pending(id) ON DELETE CASCADE,"
+    "  kind INTEGER NOT NULL CHECK (kind IN (1, 2))," /* 1 a parent, 2 a module */
+    "  PRIMARY KEY (want, pending)) WITHOUT ROWID;"
+    "CREATE INDEX pending_waits_pending ON pending_waits(pending);"
+    "CREATE TABLE ledger_balances("
+    "  account BLOB PRIMARY KEY CHECK (length(account) BETWEEN 1 AND 65),"
+    "  balance INTEGER NOT NULL CHECK (balance >= 0)) WITHOUT ROWID;"
+    "CREATE TABLE ledger_transfers("
+    "  seq INTEGER PRIMARY KEY,"
+    "  src BLOB NOT NULL,"
+    "  dst BLOB NOT NULL,"
+    "  amount INTEGER NOT NULL CHECK (amount >= 0));"
+    "CREATE TABLE ledger_nonces("
+    "  author BLOB NOT NULL,"
+    "  nonce BLOB NOT NULL,"
+    "  PRIMARY KEY (author, nonce)) WITHOUT ROWID;"
+    /* immutable */
+    "CREATE TRIGGER capsules_no_update BEFORE UPDATE ON capsules"
+    "  BEGIN SELECT RAISE(ABORT, 'capsules are immutable'); END;"
+    "CREATE TRIGGER capsules_no_delete BEFORE DELETE ON capsules"
+    "  BEGIN SELECT RAISE(ABORT, 'capsules are immutable'); END;"
+    "CREATE TRIGGER edges_no_update BEFORE UPDATE ON edges"
+    "  BEGIN SELECT RAISE(ABORT, 'edges are immutable'); END;"
+    "CREATE TRIGGER edges_no_delete BEFORE DELETE ON edges"
+    "  BEGIN SELECT RAISE(ABORT, 'edges are immutable'); END;"
+    "CREATE TRIGGER results_no_update BEFORE UPDATE ON results"
+    "  BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;"
+    "CREATE TRIGGER results_no_delete BEFORE DELETE ON results"
+    "  BEGIN SELECT RAISE(ABORT, 'results are immutable'); END;"
+    "CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE ON ledger_transfers"
+    "  BEGIN SELECT RAISE(ABORT, 'ledger_transfers is append-only'); END;"
+    "CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers"
+    "  BEGIN SELECT RAISE(ABORT, 'ledger_transfers is append-only'); END;"
+    "CREATE TRIGGER modules_no_delete BEFORE DELETE ON modules"
+    "  BEGIN SELECT RAISE(ABORT, 'modules are never deleted (destroy is a state)'); END;"
+    "CREATE TRIGGER modules_code_fixed BEFORE UPDATE OF id, code ON modules"
+    "  BEGIN SELECT RAISE(ABORT, 'a module''s code cannot change'); END;";
+
 const store_migration store_migrations[] = {
     {"audit log", log_v1},
+    {"capsules, modules, results, child storage, ledger", store_v2},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -1,0 +1,384 @@
+/*
+ * ingest.c: kapsule ingest FILE... | DIR | - [options]
+ *
+ * Feeds capsules to the library's pipeline (kp_ingest_*), in batches that
+ * share one commit, and signs a checkpoint after each batch. A folder
+ * means every *.kapsule in it, in name order; "-" reads standard input as
+ * a stream of capsule files written one after the other (each one CBOR
+ * item, a tagged COSE_Sign1, so the stream needs no other framing: an
+ * item's own length says where the next begins). Bytes that do not form a
+ * complete item end the stream and are ingested as one input (and
+ * rejected with its CBOR code), so nothing received goes unlogged.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cbor/cbor.h"
+#include "cli/cli.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+/* The most a single input file may be before it is refused unread (the
+   pipeline itself refuses anything over KP_CAPSULE_MAX_BYTES, logged). */
+#define INGEST_FILE_MAX (64u * 1024 * 1024)
+/* The most standard input may bring in one run. */
+#define INGEST_STREAM_MAX (1024u * 1024 * 1024)
+#define INGEST_BATCH_DEFAULT 100
+
+static void help(void)
+{
+    printf("usage: kapsule ingest FILE... | DIR | - [options]\n\n"
+           "Receives capsules: each is checked (size, structure, signature), stored\n"
+           "once (a capsule already stored is a duplicate and changes nothing), kept\n"
+           "pending while a parent or its logic module is missing, decrypted for a\n"
+           "local key it is sent to, and run by its logic module under the policy.\n"
+           "Every decision is appended to the audit log; a signed checkpoint is made\n"
+           "after each batch. DIR: every *.kapsule in it, sorted; -: capsule files\n"
+           "concatenated on standard input.\n\n"
+           "options:\n"
+           "  --json          one JSON object per capsule, one per line: id, status\n"
+           "                  (accepted, rejected, pending, duplicate), reason, module,\n"
+           "                  verdict, fuel, log_index, body, released\n"
+           "  --batch N       capsules per commit (default %d); each capsule is still\n"
+           "                  all or nothing, the batch shares one fsync\n"
+           "  --policy P      the policy file (default <store>/policy.json if present,\n"
+           "                  else nothing is granted)\n"
+           "  --trust-module ID  get_trust_score reads this module's scores\n"
+           "  --store DIR     the store (default $KAPSULE_HOME, else ~/.kapsule)\n\n"
+           "exit status: 0 every capsule accepted, duplicate or pending; 1 any rejected;\n"
+           "2 usage; 3 environment (the store is left as it was before the failing capsule)\n",
+           INGEST_BATCH_DEFAULT);
+}
+
+typedef struct counts {
+    uint64_t accepted, rejected, pending, duplicate, inputs, total;
+} counts;
+
+typedef struct ctx {
+    int json;
+    int progress;
+    const char *file; /* the input being processed, for messages */
+    counts n;
+} ctx;
+
+static void hex(char *out, const uint8_t *p, size_t n)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[p[i] >> 4];
+        out[2 * i + 1] = d[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static void on_result(void *ud, const kp_ingest_result *r)
+{
+    ctx *x = ud;
+    char id[KP_ID_HEX_BYTES] = "-", mod[KP_ID_HEX_BYTES];
+    if (r->has_id) hex(id, r->id, KP_ID_BYTES);
+    const char *status = kp_ingest_status_name(r->status);
+    const char *reason = r->reason ? kp_status_name(r->reason) : NULL;
+    switch (r->status) {
+    case KP_INGEST_ACCEPTED: x->n.accepted++; break;
+    case KP_INGEST_REJECTED: x->n.rejected++; break;
+    case KP_INGEST_PENDING: x->n.pending++; break;
+    case KP_INGEST_DUPLICATE: x->n.duplicate++; break;
+    }
+    if (x->progress) fputs("\r\033[K", stderr);
+    if (x->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", r->has_id ? json_string(id) : json_null());
+        json_object_set_new(o, "status", json_string(status));
+        json_object_set_new(o, "reason", reason ? json_string(reason) : json_null());
+        if (*r->message) json_object_set_new(o, "message", json_string(r->message));
+        if (!r->released && x->file) json_object_set_new(o, "file", json_string(x->file));
+        json_object_set_new(o, "released", json_boolean(r->released));
+        if (r->status == KP_INGEST_ACCEPTED || r->has_run)
+            json_object_set_new(o, "body", json_string(kp_ingest_body_name(r->body)));
+        if (r->has_run) {
+            hex(mod, r->module, KP_ID_BYTES);
+            json_object_set_new(o, "module", json_string(mod));
+            json_object_set_new(o, "verdict", json_string(r->verdict == 1 ? "accept" : "reject"));
+            json_object_set_new(o, "fuel", json_integer((json_int_t)r->fuel));
+        } else {
+            json_object_set_new(o, "module", json_null());
+            json_object_set_new(o, "verdict", json_null());
+            json_object_set_new(o, "fuel", json_null());
+        }
+        json_object_set_new(o, "log_index",
+                            r->has_log_index ? json_integer((json_int_t)r->log_index) : json_null());
+        if (r->status == KP_INGEST_PENDING) json_object_set_new(o, "waiting", json_integer((json_int_t)r->waiting));
+        char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        if (s) puts(s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("%-9s %s", status, id);
+        if (reason) printf(" %s", reason);
+        if (r->has_run)
+            printf(" verdict=%s fuel=%llu", r->verdict == 1 ? "accept" : "reject",
+                   (unsigned long long)r->fuel);
+        if (r->body == KP_INGEST_BODY_SEALED) printf(" body=sealed");
+        if (r->body == KP_INGEST_BODY_DECRYPTED) printf(" body=decrypted");
+        if (r->has_log_index) printf(" log=%llu", (unsigned long long)r->log_index);
+        if (r->released) printf(" (released)");
+        else if (x->file) printf(" (%s)", x->file);
+        if (*r->message) printf(": %s", r->message);
+        printf("\n");
+    }
+    fflush(stdout);
+}
+
+static void show_progress(ctx *x)
+{
+    if (!x->progress) return;
+    fprintf(stderr, "\r\033[K%llu/%llu  accepted %llu  rejected %llu  pending %llu  duplicate %llu",
+            (unsigned long long)x->n.inputs, (unsigned long long)x->n.total,
+            (unsigned long long)x->n.accepted, (unsigned long long)x->n.rejected,
+            (unsigned long long)x->n.pending, (unsigned long long)x->n.duplicate);
+}
+
+/* The pipeline with batching: begin lazily, commit and checkpoint every
+   batch inputs. */
+typedef struct runner {
+    kp_ingest *in;
+    size_t batch, in_batch;
+    ctx *x;
+} runner;
+
+static int flush(runner *r, kp_error *e)
+{
+    if (!r->in_batch) return KP_OK;
+    r->in_batch = 0;
+    int rc = kp_ingest_commit(r->in, e);
+    if (rc == KP_OK) rc = kp_ingest_checkpoint(r->in, NULL, e);
+    return rc;
+}
+
+static int feed(runner *r, const uint8_t *p, size_t n, kp_error *e)
+{
+    int rc;
+    if (r->in_batch == 0 && (rc = kp_ingest_begin(r->in, e))) return rc;
+    r->in_batch++;
+    r->x->n.inputs++;
+    rc = kp_ingest_capsule(r->in, p, n, on_result, r->x, e);
+    if (rc) return rc;
+    show_progress(r->x);
+    if (r->in_batch >= r->batch) return flush(r, e);
+    return KP_OK;
+}
+
+static int feed_file(runner *r, const char *path, kp_error *e)
+{
+    uint8_t *data;
+    size_t n;
+    r->x->file = path;
+    int rc = file_read_all(path, INGEST_FILE_MAX, &data, &n, e);
+    if (rc == KP_E_LIMIT) {
+        /* too big to read: refused unread and unlogged, said so here */
+        r->x->n.inputs++;
+        r->x->n.rejected++;
+        fprintf(stderr, "kapsule: E_CAPSULE_LIMIT: %s is larger than %u bytes; not read\n", path,
+                INGEST_FILE_MAX);
+        return KP_OK;
+    }
+    if (rc) return rc;
+    rc = feed(r, data, n, e);
+    mem_free(data, n + 1);
+    return rc;
+}
+
+static int feed_stream(runner *r, kp_error *e)
+{
+    uint8_t *data;
+    size_t n;
+    int rc = file_read_all("-", INGEST_STREAM_MAX, &data, &n, e);
+    if (rc == KP_E_LIMIT)
+        return err_set(e, KP_E_INGEST_STREAM, "standard input brings more than %u bytes",
+                       INGEST_STREAM_MAX);
+    if (rc) return rc;
+    const uint8_t *p = data, *end = data + n;
+    size_t k = 0;
+    char label[64];
+    while (rc == KP_OK && p < end) {
+        const uint8_t *next = cbor_skip(p, end);
+        if (!next) next = end; /* the rest is one (bad) input */
+        snprintf(label, sizeof label, "stdin #%zu", ++k);
+        r->x->file = label;
+        rc = feed(r, p, (size_t)(next - p), e);
+        p = next;
+    }
+    r->x->file = NULL;
+    mem_free(data, n + 1);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.kapsule files of dir, sorted; *paths freed by the caller. */
+static int list_dir(const char *dir, char ***paths, size_t *count, kp_error *e)
+{
+    DIR *d = opendir(dir);
+    if (!d) return err_errno(e, errno, "opening folder", dir);
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    int rc = KP_OK;
+    while ((de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name);
+        if (l <= 8 || strcmp(de->d_name + l - 8, ".kapsule") != 0) continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            char **nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                rc = err_set(e, KP_E_NOMEM, "out of memory");
+                break;
+            }
+            v = nv;
+            cap = nc;
+        }
+        size_t pl = strlen(dir) + l + 2;
+        if (!(v[n] = malloc(pl))) {
+            rc = err_set(e, KP_E_NOMEM, "out of memory");
+            break;
+        }
+        snprintf(v[n++], pl, "%s/%s", dir, de->d_name);
+    }
+    closedir(d);
+    if (n) qsort(v, n, sizeof *v, by_name);
+    *paths = v;
+    *count = n;
+    return rc;
+}
+
+static int parse_count(const char *s, size_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || v == 0 || v > 1000000) return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+int cli_ingest(int argc, char **argv)
+{
+    const char *store = NULL, *policy = NULL, *val = NULL;
+    uint8_t trust[KP_ID_BYTES];
+    int has_trust = 0;
+    size_t batch = INGEST_BATCH_DEFAULT;
+    int json = 0, npos = 0, stdin_used = 0;
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    if (!pos) return cli_failf(KP_E_NOMEM, "out of memory");
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            help();
+            goto out;
+        }
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (cli_opt("--store", argc, argv, &i, &val)) {
+            if (!(store = val)) goto missing;
+        } else if (cli_opt("--policy", argc, argv, &i, &val)) {
+            if (!(policy = val)) goto missing;
+        } else if (cli_opt("--trust-module", argc, argv, &i, &val)) {
+            kp_error te;
+            if (!val || kp_id_parse(val, trust, &te)) {
+                status = cli_usage("ingest", "--trust-module needs a module id (64 hex digits)");
+                goto out;
+            }
+            has_trust = 1;
+        } else if (cli_opt("--batch", argc, argv, &i, &val)) {
+            if (!parse_count(val, &batch)) {
+                status = cli_usage("ingest", "--batch needs a count from 1 to 1000000");
+                goto out;
+            }
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            status = cli_usage("ingest", "unknown option '%s'", argv[i]);
+            goto out;
+        } else {
+            if (strcmp(argv[i], "-") == 0 && stdin_used++) {
+                status = cli_usage("ingest", "standard input can be read once");
+                goto out;
+            }
+            pos[npos++] = argv[i];
+        }
+    }
+    if (npos == 0) {
+        status = cli_usage("ingest", "what to ingest: FILE..., DIR or -");
+        goto out;
+    }
+
+    kp_error e;
+    kp_error_clear(&e);
+    kp_store *st = NULL;
+    kp_ingest *in = NULL;
+    ctx x;
+    memset(&x, 0, sizeof x);
+    x.json = json;
+    x.progress = !json && isatty(2);
+    int rc = kp_store_open(cli_store_dir(store), KP_STORE_CREATE, &st, &e);
+    if (rc == KP_OK) {
+        kp_ingest_opts o;
+        memset(&o, 0, sizeof o);
+        o.policy_path = policy;
+        o.trust_module = has_trust ? trust : NULL;
+        rc = kp_ingest_new(st, &o, &in, &e);
+    }
+    runner r = {in, batch, 0, &x};
+    /* count the inputs first, for progress */
+    for (int i = 0; rc == KP_OK && i < npos; i++) {
+        struct stat sb;
+        if (strcmp(pos[i], "-") != 0 && stat(pos[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            char **paths = NULL;
+            size_t n = 0;
+            rc = list_dir(pos[i], &paths, &n, &e);
+            x.n.total += n;
+            for (size_t k = 0; rc == KP_OK && k < n; k++) rc = feed_file(&r, paths[k], &e);
+            for (size_t k = 0; k < n; k++) free(paths[k]);
+            free(paths);
+        } else if (strcmp(pos[i], "-") == 0) {
+            rc = feed_stream(&r, &e);
+        } else {
+            x.n.total++;
+            rc = feed_file(&r, pos[i], &e);
+        }
+    }
+    if (rc == KP_OK) {
+        rc = flush(&r, &e);
+    } else if (r.in_batch) {
+        /* the failing capsule's unit is undone already; keep the batch's
+           earlier capsules rather than roll them back with it */
+        kp_error ce;
+        if (kp_ingest_commit(in, &ce) == KP_OK) kp_ingest_checkpoint(in, NULL, &ce);
+    }
+    if (x.progress) fputs("\r\033[K", stderr);
+    if (rc) {
+        status = cli_fail(&e);
+    } else {
+        if (!json)
+            fprintf(stderr, "%llu accepted, %llu rejected, %llu pending, %llu duplicate\n",
+                    (unsigned long long)x.n.accepted, (unsigned long long)x.n.rejected,
+                    (unsigned long long)x.n.pending, (unsigned long long)x.n.duplicate);
+        status = x.n.rejected ? 1 : 0;
+    }
+    kp_ingest_free(in);
+    kp_store_close(st);
+    goto out;
+missing:
+    status = cli_usage("ingest", "%s needs a value", argv[argc - 1]);
+out:
+    free(pos);
+    return status;
+}

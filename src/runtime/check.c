@@ -1,0 +1,204 @@
+/*
+ * check.c: kp_runtime_verify, the store checked against its audit log.
+ * kp_log_verify shows that the log's entries are what its checkpoints
+ * signed; this shows that the rows the log vouches for are still what the
+ * entries say: each capsule's bytes hash to the entry's sha256 and carry
+ * the id it names, each result matches its entry's run, and each accept
+ * entry still has its capsule. Entries that are not the runtime's own
+ * format (a log written by other tools) are vouched for by the tree alone
+ * and skipped here.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "runtime/runtime.h"
+#include "util/error.h"
+
+typedef struct vctx {
+    kp_store *st;
+    kp_log_problem_fn fn;
+    void *ud;
+    uint64_t problems;
+    int first;
+    kp_error *err;
+    buf entry;
+} vctx;
+
+static void problem(vctx *v, int code, kp_log_place place, uint64_t index, const char *fmt, ...)
+    KP_PRINTF(5, 6);
+static void problem(vctx *v, int code, kp_log_place place, uint64_t index, const char *fmt, ...)
+{
+    char msg[KP_ERROR_MSG_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    v->problems++;
+    if (!v->first) {
+        v->first = code;
+        err_set(v->err, code, "%s", msg);
+    }
+    if (v->fn) {
+        kp_log_problem p;
+        memset(&p, 0, sizeof p);
+        p.code = code;
+        p.place = place;
+        p.index = index;
+        p.msg = msg;
+        v->fn(v->ud, &p);
+    }
+}
+
+/* Reads entry idx into v->entry; KP_E_LOG_RANGE when there is none. */
+static int read_entry(vctx *v, uint64_t idx, kp_error *err)
+{
+    size_t len = 0;
+    int rc = kp_log_entry(v->st, idx, v->entry.p, v->entry.cap, &len, err);
+    if (rc == KP_E_LIMIT) {
+        v->entry.len = 0;
+        if (buf_reserve(&v->entry, len)) return err_set(err, KP_E_NOMEM, "out of memory");
+        rc = kp_log_entry(v->st, idx, v->entry.p, v->entry.cap, &len, err);
+    }
+    if (rc == KP_OK) v->entry.len = len;
+    return rc;
+}
+
+static int check_capsule(void *ud, const uint8_t *id, const uint8_t *bytes, size_t len,
+                         uint64_t log_idx, kp_error *err)
+{
+    vctx *v = ud;
+    char hex[KP_ID_HEX_BYTES];
+    kp_id_format(id, hex);
+    kp_error e;
+    int rc = read_entry(v, log_idx, &e);
+    if (rc == KP_E_LOG_RANGE) {
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_CAPSULE, log_idx,
+                "capsule %s: its log entry %llu does not exist", hex, (unsigned long long)log_idx);
+        return KP_OK;
+    }
+    if (rc) return err_set(err, rc, "%s", e.msg);
+    rt_entry ent;
+    if (rt_entry_decode(v->entry.p, v->entry.len, &ent, &e) ||
+        strcmp(ent.decision, "accepted") != 0 || !ent.has_capsule ||
+        memcmp(ent.capsule, id, 32) != 0) {
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_CAPSULE, log_idx,
+                "capsule %s: log entry %llu is not the entry that accepted it", hex,
+                (unsigned long long)log_idx);
+        return KP_OK;
+    }
+    uint8_t h[32];
+    crypto_hash_sha256(h, bytes, len);
+    if (memcmp(h, ent.sha256, 32) != 0) {
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_CAPSULE, log_idx,
+                "capsule %s: its stored bytes do not hash to what log entry %llu records", hex,
+                (unsigned long long)log_idx);
+        return KP_OK;
+    }
+    kp_capsule *c = NULL;
+    rc = kp_capsule_parse(bytes, len, NULL, &c, &e);
+    if (rc == KP_E_NOMEM) return err_set(err, rc, "out of memory");
+    if (rc || memcmp(kp_capsule_id(c), id, 32) != 0)
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_CAPSULE, log_idx,
+                "capsule %s: its stored bytes are not a capsule with that id", hex);
+    kp_capsule_free(c);
+    return KP_OK;
+}
+
+static int check_result(void *ud, const store_result *r, kp_error *err)
+{
+    vctx *v = ud;
+    char hex[KP_ID_HEX_BYTES];
+    kp_id_format(r->capsule, hex);
+    kp_error e;
+    int rc = read_entry(v, r->log_idx, &e);
+    if (rc == KP_E_LOG_RANGE) {
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_RESULT, r->log_idx,
+                "result of %s: its log entry %llu does not exist", hex,
+                (unsigned long long)r->log_idx);
+        return KP_OK;
+    }
+    if (rc) return err_set(err, rc, "%s", e.msg);
+    rt_entry ent;
+    uint8_t h[32];
+    if (r->has_result) crypto_hash_sha256(h, r->result, r->result_len);
+    const char *what = NULL;
+    if (rt_entry_decode(v->entry.p, v->entry.len, &ent, &e) || !ent.has_run ||
+        !ent.has_capsule || memcmp(ent.capsule, r->capsule, 32) != 0)
+        what = "is not the entry of its run";
+    else if (memcmp(ent.module, r->module, 32) != 0) what = "names another module";
+    else if (ent.verdict != r->verdict) what = "records another verdict";
+    else if (ent.fuel != r->fuel) what = "records another fuel";
+    else if (ent.has_result != r->has_result || (r->has_result && memcmp(h, ent.result, 32) != 0))
+        what = "records another result";
+    else if (memcmp(ent.transcript, r->transcript_root, 32) != 0)
+        what = "records another transcript root";
+    else if (memcmp(ent.policy, r->policy_hash, 32) != 0) what = "records another policy hash";
+    if (what)
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_RESULT, r->log_idx,
+                "result of capsule %s: log entry %llu %s", hex, (unsigned long long)r->log_idx,
+                what);
+    return KP_OK;
+}
+
+/* Every accept entry must still have its capsule, stored under it. */
+static int check_entries(vctx *v, kp_error *err)
+{
+    uint64_t n;
+    int rc = kp_log_size(v->st, &n, err);
+    for (uint64_t i = 0; rc == KP_OK && i < n; i++) {
+        kp_error e;
+        if ((rc = read_entry(v, i, err))) break;
+        rt_entry ent;
+        if (rt_entry_decode(v->entry.p, v->entry.len, &ent, &e) ||
+            strcmp(ent.decision, "accepted") != 0 || !ent.has_capsule)
+            continue;
+        uint64_t li = 0;
+        rc = store_capsule_get(v->st, ent.capsule, NULL, NULL, &li, &e);
+        char hex[KP_ID_HEX_BYTES];
+        kp_id_format(ent.capsule, hex);
+        if (rc == KP_E_NOT_FOUND) {
+            problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_ENTRY, i,
+                    "log entry %llu accepted capsule %s, which is not in the store",
+                    (unsigned long long)i, hex);
+            rc = KP_OK;
+        } else if (rc) {
+            rc = err_set(err, rc, "%s", e.msg);
+        } else if (li != i) {
+            problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_ENTRY, i,
+                    "log entry %llu accepted capsule %s, which the store says entry %llu accepted",
+                    (unsigned long long)i, hex, (unsigned long long)li);
+        }
+    }
+    return rc;
+}
+
+int kp_runtime_verify(kp_store *st, kp_log_problem_fn fn, void *ud, kp_log_report *rep,
+                      kp_error *err)
+{
+    vctx v;
+    memset(&v, 0, sizeof v);
+    v.st = st;
+    v.fn = fn;
+    v.ud = ud;
+    kp_error first;
+    kp_error_clear(&first);
+    v.err = &first;
+    int owned = 0;
+    int rc = store_read_begin(st, &owned, err);
+    if (rc) return rc;
+    rc = store_capsule_each(st, check_capsule, &v, err);
+    if (rc == KP_OK) rc = store_result_each(st, check_result, &v, err);
+    if (rc == KP_OK) rc = check_entries(&v, err);
+    store_read_end(st, owned);
+    buf_free(&v.entry);
+    if (rep) rep->problems += v.problems;
+    if (rc) return rc;
+    if (v.first) {
+        if (err) *err = first;
+        return v.first;
+    }
+    return KP_OK;
+}

@@ -1,0 +1,97 @@
+/*
+ * node.c: the node's own Ed25519 key, which signs the audit log's
+ * checkpoints. It lives beside the database as <store>/node.key, in the
+ * key store's secret file format (kapsule.h), mode 0600; it is made on
+ * first use by writing a temporary file and linking it into place, so two
+ * processes starting at once end up with one key (the loser reads the
+ * winner's). A key file readable by group or others is refused, as the
+ * key store refuses one.
+ *
+ * The checkpoint origin defaults to "kapsule/<hostname>": a log is bound
+ * to its origin at its first checkpoint (log_identity), so renaming the
+ * host later changes nothing: the stored origin wins.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "crypto/key.h"
+#include "runtime/runtime.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+static int load(const char *path, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) return err_errno(err, errno, "reading the node key", path);
+    if (sb.st_mode & 077)
+        return err_set(err, KP_E_KEY_PERMISSIONS,
+                       "%s is accessible to other users (fix: chmod 600)", path);
+    uint8_t *data;
+    size_t len;
+    int rc = file_read_all(path, CRY_KEYFILE_MAX, &data, &len, err);
+    if (rc) return rc;
+    kp_key *k = NULL;
+    rc = cry_keyfile_parse(data, len, &k, err);
+    sodium_memzero(data, len);
+    mem_free(data, len + 1);
+    if (rc) {
+        err_prefix(err, "%s", path);
+        return rc;
+    }
+    if (k->alg != KP_ALG_ED25519) {
+        kp_key_free(k);
+        return err_set(err, KP_E_KEY_FILE, "%s: the node key must be Ed25519", path);
+    }
+    memcpy(sk, k->sign_sk, KP_LOG_SK_BYTES);
+    kp_key_free(k);
+    return KP_OK;
+}
+
+int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err)
+{
+    char path[4096], tmp[4200];
+    if (snprintf(path, sizeof path, "%s/%s", dir, RT_NODE_KEY_FILE) >= (int)sizeof path)
+        return err_set(err, KP_E_ARG, "store path too long");
+    if (access(path, F_OK) == 0) return load(path, sk, err);
+    kp_key *k = NULL;
+    char *text = NULL;
+    size_t tlen = 0;
+    int rc = kp_key_generate(KP_ALG_ED25519, &k, err);
+    if (rc == KP_OK) rc = cry_keyfile_write(k, 1, &text, &tlen, err);
+    kp_key_free(k);
+    if (rc) return rc;
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    rc = file_write_atomic(tmp, text, tlen, 0600, err);
+    kp_key_text_free(text, tlen);
+    if (rc) return rc;
+    if (link(tmp, path) != 0 && errno != EEXIST) {
+        rc = err_errno(err, errno, "installing the node key", path);
+        unlink(tmp);
+        return rc;
+    }
+    unlink(tmp);
+    return load(path, sk, err);
+}
+
+void rt_default_origin(char out[KP_LOG_ORIGIN_MAX + 1])
+{
+    char host[256];
+    size_t n = 0;
+    if (gethostname(host, sizeof host) != 0) host[0] = 0;
+    host[sizeof host - 1] = 0;
+    int len = snprintf(out, KP_LOG_ORIGIN_MAX + 1, "kapsule/");
+    for (const char *p = host; *p && len + 1 < KP_LOG_ORIGIN_MAX && n < 200; p++, n++) {
+        char c = *p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '.' || c == '-' || c == '_')
+            out[len++] = c;
+    }
+    if (len == 8) len += snprintf(out + len, (size_t)(KP_LOG_ORIGIN_MAX + 1 - len), "localhost");
+    out[len] = 0;
+}
