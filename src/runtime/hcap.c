@@ -3,11 +3,9 @@
  * capsule's flags are not NUL-terminated and the host wants C strings, so
  * they are copied; everything else is borrowed from the capsule.
  *
- * Capability requests are not passed on: the capsule format carries caps
- * (module, kind, amount, resource) covered by the capsule's signature,
- * while the host takes separately signed requests with a nonce (cap.h).
- * Until the two agree, spending authority for ingested capsules comes from
- * the policy's budgets only.
+ * The capsule's own capability requests (its "caps") are passed on as
+ * host_capsule.caps: the capsule's signature covers them, and a run is
+ * only ever made for a capsule that verified.
  */
 #include <string.h>
 
@@ -35,6 +33,11 @@ int rt_hcap_fill(rt_hcap *h, const kp_capsule *c, const uint8_t *body, size_t bo
         h->c.has_logic = 1;
         memcpy(h->c.logic, logic, HOST_ID_BYTES);
     }
+    size_t nc = kp_capsule_cap_count(c);
+    if (nc > KP_CAPSULE_MAX_CAPS) return err_set(err, KP_E_CAPSULE_LIMIT, "too many caps");
+    for (size_t i = 0; i < nc; i++) h->caps[i] = *kp_capsule_cap_at(c, i);
+    h->c.caps = h->caps;
+    h->c.ncaps = nc;
     size_t off[2 * KP_CAPSULE_MAX_FLAGS];
     for (size_t i = 0; i < nf; i++) {
         const kp_capsule_flag *f = kp_capsule_flag_at(c, i);

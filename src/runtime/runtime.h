@@ -30,6 +30,7 @@ typedef struct rt_hcap {
     host_capsule c;
     host_flag flags[KP_CAPSULE_MAX_FLAGS];
     uint8_t parents[KP_CAPSULE_MAX_PARENTS][HOST_ID_BYTES];
+    kp_capsule_cap caps[KP_CAPSULE_MAX_CAPS]; /* pointers borrowed from the capsule */
     buf strs; /* flag keys and values, NUL-terminated */
 } rt_hcap;
 
