@@ -938,6 +938,23 @@ KP_API const char *kp_ingest_body_name(kp_ingest_body b);
 KP_API KP_NODISCARD int kp_runtime_verify(kp_store *st, kp_log_problem_fn fn, void *ud,
                                           kp_log_report *rep, kp_error *err);
 
+/*
+ * The ledger logic modules spend from (through ledger.spend handles).
+ * Accounts are public keys' bytes (1..KP_PK_MAX_BYTES); an account never
+ * credited holds 0. kp_ledger_credit is the operator's genesis: it adds
+ * amount to an account and appends a "credit" entry to the audit log
+ * ({"v": 1, "decision": "credit", "account": bstr, "amount": uint,
+ * "balance": uint}, the balance after), both in one unit. *balance and
+ * *log_index (either may be NULL) get the new balance and the entry's
+ * index. Fails with KP_E_ARG (an empty or too long account, amount 0),
+ * KP_E_LIMIT (the balance would pass 2^63 - 1), KP_E_STORE_READONLY and
+ * the store's codes; on failure nothing changes.
+ */
+KP_API int kp_ledger_credit(kp_store *st, const uint8_t *account, size_t len, uint64_t amount,
+                            uint64_t *balance, uint64_t *log_index, kp_error *err);
+KP_API int kp_ledger_balance(kp_store *st, const uint8_t *account, size_t len, uint64_t *balance,
+                             kp_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,11 @@ int cli_opt(const char *name, int argc, char **argv, int *i, const char **val);
 /* Reads and parses a capsule file ("-": standard input), at most
    KP_CAPSULE_MAX_BYTES (E_CAPSULE_LIMIT beyond). */
 int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e);
+/* A public key named on the command line: a key name of the store, an
+   "alg:hex" key id, or bare hex (cli_parse_key_arg). pk holds
+   KP_PK_MAX_BYTES. */
+int cli_key_public(const char *store, const char *arg, kp_key_alg *alg, uint8_t *pk, size_t *len,
+                   kp_error *e);
 /* JSON (jansson) for inspect and verify, in inspect.c: an error as
    {code, message, offset, field}; a capsule with every field, and its
    signature's verdict (verr NULL: valid). */
@@ -61,5 +66,6 @@ int cli_ingest(int argc, char **argv);
 int cli_modules(int argc, char **argv);
 int cli_dag(int argc, char **argv);
 int cli_results(int argc, char **argv);
+int cli_ledger(int argc, char **argv);
 
 #endif

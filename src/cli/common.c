@@ -84,3 +84,20 @@ int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e)
     mem_free(data, n + 1);
     return rc;
 }
+
+int cli_key_public(const char *store, const char *arg, kp_key_alg *alg, uint8_t *pk, size_t *len,
+                   kp_error *e)
+{
+    if (strchr(arg, ':')) return kp_key_id_parse(arg, alg, pk, len, e);
+    kp_key *k = NULL;
+    if (kp_key_name_valid(arg) && kp_key_load(store, arg, &k, e) == KP_OK) {
+        const uint8_t *p = kp_key_public(k, len);
+        *alg = kp_key_get_alg(k);
+        int ok = p != NULL;
+        if (ok) memcpy(pk, p, *len);
+        kp_key_free(k);
+        if (!ok) return err_set(e, KP_E_KEY_NO_SIGN, "key '%s' is receive-only", arg);
+        return KP_OK;
+    }
+    return cli_parse_key_arg(arg, alg, pk, len, e);
+}

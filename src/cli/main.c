@@ -18,6 +18,7 @@ static const struct {
     {"ingest", cli_ingest, "receive capsules: verify, decrypt, run their logic, store, log"},
     {"inspect", cli_inspect, "show every field of a capsule and check its signature"},
     {"key", cli_key, "identities: new, list, show, export, import"},
+    {"ledger", cli_ledger, "balances: credit an account, read a balance"},
     {"log", cli_log, "the audit log: head, show, prove, consistency, verify, vkey"},
     {"modules", cli_modules, "logic modules: add, list"},
     {"open", cli_open, "verify a capsule and write its body, decrypted for a key"},

@@ -45,23 +45,6 @@ static void on_result(void *ud, const kp_ingest_result *r)
             r->reason ? " " : "", r->reason ? kp_status_name(r->reason) : "");
 }
 
-/* A key name in this store, else what cli_parse_key_arg takes. */
-static int owner_key(const char *store, const char *arg, kp_key_alg *alg, uint8_t *pk,
-                     size_t *len, kp_error *e)
-{
-    kp_key *k = NULL;
-    if (kp_key_name_valid(arg) && kp_key_load(store, arg, &k, e) == KP_OK) {
-        const uint8_t *p = kp_key_public(k, len);
-        *alg = kp_key_get_alg(k);
-        int ok = p != NULL;
-        if (ok) memcpy(pk, p, *len);
-        kp_key_free(k);
-        if (!ok) return err_set(e, KP_E_KEY_NO_SIGN, "key '%s' is receive-only", arg);
-        return KP_OK;
-    }
-    return cli_parse_key_arg(arg, alg, pk, len, e);
-}
-
 static int sub_add(const char *store, const char *file, const char *owner)
 {
     kp_error e;
@@ -69,7 +52,7 @@ static int sub_add(const char *store, const char *file, const char *owner)
     size_t pklen = 0;
     kp_key_alg alg = KP_ALG_NONE;
     if (owner) {
-        if (owner_key(store, owner, &alg, pk, &pklen, &e)) return cli_fail(&e);
+        if (cli_key_public(store, owner, &alg, pk, &pklen, &e)) return cli_fail(&e);
     }
     uint8_t *wasm;
     size_t len;

@@ -180,8 +180,12 @@ cat >"$T/pay.json" <<PEOF
                     {"name": "ledger", "budget": 1000, "account": "$ALICE"}]}]}
 PEOF
 TR=$($K modules add "$G/transfer.wasm")
-# genesis: there is no verb for minting yet, so the test credits alice directly
-sqlite3 "$DB" "INSERT INTO ledger_balances(account, balance) VALUES (X'$ALICE', 100)"
+expect_out "genesis: alice is credited 100" 100 $K ledger credit alice 100
+expect_out "the credit is an audit log decision" credit \
+    $PY -c "import base64,cbor2,json,sys; e=json.load(sys.stdin)[-1]['entry']; print(cbor2.loads(base64.b64decode(e))['decision'])" \
+    < <($K log show --json)
+expect_exit "a credit of nothing" 2 $K ledger credit alice 0
+expect_exit "a credit to an unknown name" 1 $K ledger credit nobody 5
 $PY -c "import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({'to': bytes.fromhex('$BOB'), 'amount': 30}))" >"$T/t30.cbor"
 $PY -c "import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({'to': bytes.fromhex('$BOB'), 'amount': 80}))" >"$T/t80.cbor"
 $K pack --type transfer --key alice --body "$T/t30.cbor" --logic "$TR" --created 700 -o "$T/t1.kapsule" >/dev/null
@@ -192,6 +196,25 @@ check "accepted, accepted, rejected" [ "$(nth 1 status)/$(nth 2 status)/$(nth 3 
 expect_out "alice has 40 left" 40 sqlite3 "$DB" "SELECT balance FROM ledger_balances WHERE account = X'$ALICE'"
 expect_out "bob has 60" 60 sqlite3 "$DB" "SELECT balance FROM ledger_balances WHERE account = X'$BOB'"
 expect_out "two transfers recorded" 2 sqlite3 "$DB" "SELECT count(*) FROM ledger_transfers"
+expect_out "ledger balance reads both" "$(printf '40\n60')" $K ledger balance alice "$BOB"
+
+# ---- ledger: spending authority from the capsule's own signed caps ----
+cat >"$T/pay2.json" <<PEOF
+{"kapsule_policy": 1, "grants": [
+  {"name": "payments", "module": "$TR", "type": "transfer",
+   "capabilities": ["capsule.read", "ledger", "handle", "result.submit"]}]}
+PEOF
+$PY -c "import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({'to': bytes.fromhex('$BOB'), 'amount': 15}))" >"$T/t15.cbor"
+$K pack --type transfer --key alice --body "$T/t15.cbor" --logic "$TR" --cap "$TR:ledger.spend:20" --created 710 -o "$T/c1.kapsule" >/dev/null
+$K pack --type transfer --key alice --body "$T/t30.cbor" --logic "$TR" --cap "$TR:ledger.spend:20" --created 711 -o "$T/c2.kapsule" >/dev/null
+$K pack --type transfer --key alice --body "$T/t15.cbor" --logic "$TR" --created 712 -o "$T/c3.kapsule" >/dev/null
+expect_exit "caps: within the request, above it, without one" 1 $K ingest --json --policy "$T/pay2.json" "$T/c1.kapsule" "$T/c2.kapsule" "$T/c3.kapsule"
+check "accepted, rejected, rejected" [ "$(nth 1 status)/$(nth 2 status)/$(nth 3 status)" = "accepted/rejected/rejected" ]
+check "the module says why" grep -q "more than the author's request allows" "$OUT"
+expect_out "alice paid 15 of her 40" "$(printf '25\n75')" $K ledger balance alice "$BOB"
+expect_exit "the same capsule again is a duplicate, not a second payment" 0 $K ingest --json --policy "$T/pay2.json" "$T/c1.kapsule"
+check "duplicate" [ "$(field status)" = duplicate ]
+expect_out "alice still has 25" 25 $K ledger balance alice
 
 # ---- the trust guest: scores kept in its child storage across ingests ----
 TM=$($K modules add "$G/trust.wasm" --owner alice)
