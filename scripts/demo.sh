@@ -122,9 +122,11 @@ for reason, n in why.most_common():
 sealed = sum(1 for r in rows if r.get("body") == "sealed")
 opened = sum(1 for r in rows if r.get("body") == "decrypted")
 print("encrypted bodies: %d decrypted for the operator, %d sealed for someone else" % (opened, sealed))
-rel = sum(1 for r in rows if r.get("released"))
+rel = sum(1 for r in rows if r.get("released") and r["id"] in label)
+emitted = sum(1 for r in rows if r.get("released") and r["id"] not in label)
 print("waited for a parent, then released when it arrived: %d" % rel)
 print("still waiting (a parent never came, or was rejected): %d" % (st["pending"] - rel))
+print("emitted by the agent, signed by this node and ingested after their goal: %d" % emitted)
 EOF
 
 echo
@@ -151,8 +153,8 @@ for g in agent-goal0 agent-goal1; do
     printf '  %s %s: %s\n' "$g" "${gid:0:16}" "$("$K" results "$gid" --json |
         "$PY" -c 'import json,sys,cbor2; r=json.load(sys.stdin); print(r["verdict"], cbor2.loads(bytes.fromhex(r["result_hex"])))')"
 done
-echo "  (the emitted task capsules are in each run's transcript; signing and ingesting"
-echo "   them as capsules of their own is not built yet)"
+echo "  each task is an agent.task capsule signed by this node, child of its goal:"
+"$K" dag heads --type agent.task | head -2 | sed 's/^/    /'
 
 echo
 echo "balances after the transfers:"

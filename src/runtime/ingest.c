@@ -42,6 +42,7 @@ struct kp_ingest {
     host_ledger hl;
     host_dag hd;
     host_modules hm;
+    kp_key *node; /* signs emitted capsules; loaded on first use */
     buf queue; /* ids whose arrival may release pending capsules */
     buf code;  /* the module being run */
     buf bytes; /* a pending capsule's file */
@@ -153,6 +154,7 @@ void kp_ingest_free(kp_ingest *in)
     for (size_t i = 0; i < in->nkeys; i++) kp_key_free(in->keys[i]);
     if (in->keys) mem_free(in->keys, in->nkeys ? in->nkeys * sizeof *in->keys : sizeof *in->keys);
     rt_world_free(in->world);
+    kp_key_free(in->node);
     buf_free(&in->queue);
     buf_free(&in->code);
     buf_free(&in->bytes);
@@ -252,6 +254,56 @@ static void note_run(job *j, host_run *r, const kp_ingest *in)
  * Processes one capsule file inside the caller's open unit. Fills j;
  * returns an environment failure only (then the caller undoes the unit).
  */
+/*
+ * What a run emitted becomes capsules of their own, signed by the node
+ * (which vouches only that the module asked for them), each naming the
+ * capsule whose run made it as its parent and created at the run's time.
+ * They are stored pending on that capsule inside its unit: the queue then
+ * releases them through the whole pipeline right after it, and a crash
+ * keeps them. A capsule that cannot be packed (a type the capsule format
+ * refuses) is the module's fault: *why gets its code and nothing is added.
+ */
+static int emit(kp_ingest *in, host_run *r, const uint8_t parent[KP_ID_BYTES], int64_t now,
+                int *why, kp_error *cerr, kp_error *err)
+{
+    size_t n = host_run_emitted_count(r);
+    int rc = KP_OK;
+    *why = KP_OK;
+    if (n && !in->node && (rc = rt_node_signer(in->st->dir, &in->node, err))) return rc;
+    for (size_t i = 0; i < n; i++) {
+        const host_emitted *e = host_run_emitted(r, i);
+        kp_capsule_pack_opts o;
+        memset(&o, 0, sizeof o);
+        o.type = e->type;
+        o.author = in->node;
+        o.body = e->body;
+        o.body_len = e->body_len;
+        o.parents = (const uint8_t(*)[KP_ID_BYTES])parent;
+        o.parent_count = 1;
+        o.created = now < 0 ? 0 : (uint64_t)now;
+        kp_capsule *ec = NULL;
+        if ((rc = kp_capsule_pack(&o, NULL, &ec, cerr))) {
+            if (is_env(rc)) return err_set(err, rc, "%s", cerr->msg);
+            err_prefix(cerr, "emitted capsule %zu", i);
+            *why = rc;
+            return KP_OK;
+        }
+        size_t blen;
+        const uint8_t *bytes = kp_capsule_bytes(ec, &blen);
+        int found = 0;
+        rc = store_pending_exists(in->st, kp_capsule_id(ec), &found, err);
+        if (rc == KP_OK && !found) {
+            store_wait w;
+            w.kind = STORE_WAIT_PARENT;
+            memcpy(w.want, parent, 32);
+            rc = store_pending_add(in->st, kp_capsule_id(ec), bytes, blen, &w, 1, now, err);
+        }
+        kp_capsule_free(ec);
+        if (rc) return rc;
+    }
+    return KP_OK;
+}
+
 static int process(kp_ingest *in, const uint8_t *data, size_t len, int released, job *j,
                    kp_error *err)
 {
@@ -401,6 +453,16 @@ static int process(kp_ingest *in, const uint8_t *data, size_t len, int released,
             store_rollback_to(in->st, "run");
             if (is_env(rc)) rc = err_set(err, rc, "%s", cerr.msg);
             else rc = reject(in, j, rc, cerr.msg, err);
+            goto done;
+        }
+        int bad;
+        if ((rc = emit(in, r, j->res.id, cfg.now, &bad, &cerr, err))) {
+            store_rollback_to(in->st, "run");
+            goto done;
+        }
+        if (bad) {
+            store_rollback_to(in->st, "run");
+            rc = reject(in, j, bad, cerr.msg, err);
             goto done;
         }
         if ((rc = store_release(in->st, "run", err))) goto done;

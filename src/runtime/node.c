@@ -25,7 +25,9 @@
 #include "util/error.h"
 #include "util/file.h"
 
-static int load(const char *path, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err)
+/* The node key file at path, checked: private, Ed25519. *out is freed
+   with kp_key_free. */
+static int load(const char *path, kp_key **out, kp_error *err)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) return err_errno(err, errno, "reading the node key", path);
@@ -48,17 +50,17 @@ static int load(const char *path, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err)
         kp_key_free(k);
         return err_set(err, KP_E_KEY_FILE, "%s: the node key must be Ed25519", path);
     }
-    memcpy(sk, k->sign_sk, KP_LOG_SK_BYTES);
-    kp_key_free(k);
+    *out = k;
     return KP_OK;
 }
 
-int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err)
+/* Loads <dir>/node.key, making it first when there is none. */
+static int node_load(const char *dir, kp_key **out, kp_error *err)
 {
     char path[4096], tmp[4200];
     if (snprintf(path, sizeof path, "%s/%s", dir, RT_NODE_KEY_FILE) >= (int)sizeof path)
         return err_set(err, KP_E_ARG, "store path too long");
-    if (access(path, F_OK) == 0) return load(path, sk, err);
+    if (access(path, F_OK) == 0) return load(path, out, err);
     kp_key *k = NULL;
     char *text = NULL;
     size_t tlen = 0;
@@ -76,7 +78,22 @@ int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err)
         return rc;
     }
     unlink(tmp);
-    return load(path, sk, err);
+    return load(path, out, err);
+}
+
+int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err)
+{
+    kp_key *k = NULL;
+    int rc = node_load(dir, &k, err);
+    if (rc) return rc;
+    memcpy(sk, k->sign_sk, KP_LOG_SK_BYTES);
+    kp_key_free(k);
+    return KP_OK;
+}
+
+int rt_node_signer(const char *dir, kp_key **out, kp_error *err)
+{
+    return node_load(dir, out, err);
 }
 
 void rt_default_origin(char out[KP_LOG_ORIGIN_MAX + 1])

@@ -93,6 +93,9 @@ int rt_entry_decode(const uint8_t *p, size_t len, rt_entry *e, kp_error *err);
 /* The node's Ed25519 secret (seed || public) from <dir>/node.key, made
    (mode 0600) on first use. */
 int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err);
+/* The node key as a signing kp_key (emitted capsules are signed with it);
+   *out is freed with kp_key_free. */
+int rt_node_signer(const char *dir, kp_key **out, kp_error *err);
 /* The default origin: "kapsule/<hostname>" ([A-Za-z0-9._-] kept). */
 void rt_default_origin(char out[KP_LOG_ORIGIN_MAX + 1]);
 

@@ -245,6 +245,34 @@ expect_ok "encrypted to a local key and to a stranger" $K ingest --json "$T/e1.k
 check "decrypted for bob, sealed for the stranger" [ "$(nth 1 body)/$(nth 2 body)" = "decrypted/sealed" ]
 check "both stored as received (ciphertext)" [ "$(sqlite3 "$DB" "SELECT count(*) FROM capsules WHERE encrypted = 1")" = 2 ]
 
+# ---- emitted capsules: the agent's tasks, signed by the node ----
+AG=$($K modules add "$G/agent.wasm")
+cat >"$T/agent.json" <<PEOF
+{"kapsule_policy": 1, "grants": [{"name": "agents", "module": "$AG", "type": "agent.goal",
+   "capabilities": ["capsule.read", "clock", "random", "log", "handle",
+                    {"name": "emit", "count": 3}, "result.submit"]}]}
+PEOF
+$PY -c "import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({'goal': 'tidy up', 'steps': 2}, canonical=True))" >"$T/g2.cbor"
+$PY -c "import cbor2,sys; sys.stdout.buffer.write(cbor2.dumps({'goal': 'too much', 'steps': 9}, canonical=True))" >"$T/g9.cbor"
+$K pack --type agent.goal --key alice --body "$T/g2.cbor" --logic "$AG" --created 900 -o "$T/g2.kapsule" >/dev/null
+$K pack --type agent.goal --key alice --body "$T/g9.cbor" --logic "$AG" --created 901 -o "$T/g9.kapsule" >/dev/null
+expect_ok "a goal of two steps" $K ingest --json --policy "$T/agent.json" "$T/g2.kapsule"
+check "three results" [ "$(wc -l < "$OUT")" = 3 ]
+check "the goal, then its two tasks" [ "$(nth 1 status)/$(nth 2 status)/$(nth 3 status)" = "accepted/accepted/accepted" ]
+check "the tasks came out of the queue" [ "$(nth 2 released)/$(nth 3 released)" = "True/True" ]
+GOAL=$(nth 1 id)
+TASK=$(nth 2 id)
+expect_ok "dag show of a task" $K dag show "$TASK" --json
+check "a task is an agent.task naming its goal as parent" $PY -c "
+import json; d = json.load(open('$OUT'))
+assert d['type'] == 'agent.task' and d['parents'] == ['$GOAL'], d"
+NODEPK=$($PY -c "import base64,sys; print(base64.b64decode(sys.argv[1].split('+')[2])[1:].hex())" "$($K log vkey)")
+check "signed by the node's key" $PY -c "
+import json; d = json.load(open('$OUT')); assert d['author'] == 'ed25519:$NODEPK', d['author']"
+expect_ok "a goal of nine steps under an emit budget of three" $K ingest --json --policy "$T/agent.json" "$T/g9.kapsule"
+check "three tasks, no more" [ "$(grep -c '"released": *true' "$OUT")" = 3 ]
+expect_ok "log verify covers the tasks" $K log verify
+
 # ---- the log and what it vouches for ----
 expect_ok "log verify" $K log verify
 check "reports the log ok" grep -q "^log ok" "$OUT"
