@@ -366,6 +366,18 @@ static int capsule_request(const host_capsule *cp, size_t i, const uint8_t modul
     return KP_OK;
 }
 
+/* A request is honoured only when the grant holds the capability its
+   handle belongs to: a signature asks, the policy allows. */
+static int request_granted(const host_inst *hi, const cap_request *q, const char *what,
+                           kp_error *err)
+{
+    int cap = q->kind == CAP_KIND_LEDGER_SPEND ? POL_CAP_LEDGER : POL_CAP_LIFECYCLE;
+    if (hi->grant.caps >> cap & 1) return KP_OK;
+    return err_set(err, KP_E_CAP_REQUEST_DENIED,
+                   "%s asks for a %s handle, but the module does not hold capability \"%s\"",
+                   what, cap_kind_name(q->kind), pol_cap_name(cap));
+}
+
 int host_mint_requests(host_run *r, host_inst *hi, kp_error *err)
 {
     const host_capsule *cp = r->capsule;
@@ -381,27 +393,21 @@ int host_mint_requests(host_run *r, host_inst *hi, kp_error *err)
         if (memcmp(q.module, hi->module_id, 32) != 0)
             return err_set(err, KP_E_CAP_REQUEST_MODULE,
                            "capability request %zu is for another module", i);
-        int cap = q.kind == CAP_KIND_LEDGER_SPEND ? POL_CAP_LEDGER : POL_CAP_LIFECYCLE;
-        if (!(hi->grant.caps >> cap & 1))
-            return err_set(err, KP_E_CAP_REQUEST_DENIED,
-                           "capability request %zu asks for a %s handle, but the module does not "
-                           "hold capability \"%s\"",
-                           i, cap_kind_name(q.kind), pol_cap_name(cap));
-        if ((rc = mint_request(r, hi, &q, i, err))) return rc;
+        char what[48];
+        snprintf(what, sizeof what, "capability request %zu", i);
+        if ((rc = request_granted(hi, &q, what, err)) || (rc = mint_request(r, hi, &q, i, err)))
+            return rc;
     }
     if (cp->ncaps > KP_CAPSULE_MAX_CAPS)
         return err_set(err, KP_E_ARG, "a capsule carries at most %d caps", KP_CAPSULE_MAX_CAPS);
     for (size_t i = 0; i < cp->ncaps; i++) {
         cap_request q;
+        char what[48];
+        snprintf(what, sizeof what, "caps[%zu]", i);
         int rc = capsule_request(cp, i, hi->module_id, &q, err);
-        if (rc) return rc;
-        int cap = q.kind == CAP_KIND_LEDGER_SPEND ? POL_CAP_LEDGER : POL_CAP_LIFECYCLE;
-        if (!(hi->grant.caps >> cap & 1))
-            return err_set(err, KP_E_CAP_REQUEST_DENIED,
-                           "caps[%zu] asks for a %s handle, but the module does not hold "
-                           "capability \"%s\"",
-                           i, cap_kind_name(q.kind), pol_cap_name(cap));
-        if ((rc = mint_request(r, hi, &q, cp->nrequests + i, err))) return rc;
+        if (rc || (rc = request_granted(hi, &q, what, err)) ||
+            (rc = mint_request(r, hi, &q, cp->nrequests + i, err)))
+            return rc;
     }
     return KP_OK;
 }
