@@ -3,7 +3,8 @@
 # the same source (clang -O2 native, clang -O2 wasm32), builds the
 # benchmark programs against the library in $BUILD, and runs them. Every
 # figure is printed as a table; speed is reported as a ratio to native
-# code measured in the same run. LOG_BENCH_N sets the audit log size (10^6).
+# code measured in the same run. LOG_BENCH_N sets the audit log size (10^6);
+# INGEST_BENCH_N scales the ingest counts (1000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -26,7 +27,7 @@ echo "== engine: time / native (same source, clang -O2, same run; best of 3) =="
 "$OUT/engine_bench" "$OUT/wasm"
 
 # The other benchmarks are single programs against the library.
-for b in host capsule log; do
+for b in host capsule log ingest; do
     clang -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
         -o "$OUT/${b}_bench" "bench/${b}_bench.c" "$BUILD/libkapsule.a" $LIBS
 done
@@ -39,3 +40,6 @@ echo "== capsules: pack and verify per body size =="
 echo
 echo "== audit log: appends and proofs up to 10^6 entries =="
 "$OUT/log_bench" "${LOG_BENCH_N:-1000000}"
+echo
+echo "== ingest: capsules per second, store on disk (one commit each, and batched) =="
+"$OUT/ingest_bench" "${INGEST_BENCH_N:-1000}" "$BUILD/guest/trust.wasm"
