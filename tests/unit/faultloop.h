@@ -7,8 +7,8 @@
  * state the operation may change). faultloop_run copies a closed base
  * store, runs the operation once unarmed to count its write-class
  * operations n and take the digests before and after, then for every
- * k = 1..n and every kind of fault (disk full from k on, an I/O error at k
- * only, an I/O error from k on):
+ * k = 1..n and both kinds of fault (disk full from k on, an I/O error at
+ * k only):
  *
  *   1. copies the base store, opens it through faultvfs, arms the fault at
  *      k and runs the operation, which must fail with KP_E_DISK_FULL or
