@@ -42,6 +42,12 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Test-only support code (fault-injecting VFS, fault and crash loops): every
+# tests/unit/*.c that is not a test program, in an archive every test links,
+# so a test pulls in only what it uses and none of it enters libkapsule.
+TSUP_SRC := $(filter-out $(UNIT_SRC),$(sort $(wildcard tests/unit/*.c)))
+TSUP_OBJ := $(TSUP_SRC:%.c=$(BUILD)/%.o)
+TSUP     := $(BUILD)/tests/libtestsupport.a
 TOOL_SRC := $(sort $(wildcard tests/spec/*.c tests/tools/*.c))
 TOOL_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
@@ -73,10 +79,16 @@ $(KAPSULE): $(CLI_OBJ) $(STATIC)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $(CLI_OBJ) $(STATIC) $(LDFLAGS) $(LIBS)
 
-$(BUILD)/tests/%_test: tests/unit/%_test.c tests/unit/test.h $(STATIC)
+$(TSUP): $(TSUP_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/tests/%_test: tests/unit/%_test.c tests/unit/test.h $(TSUP) $(STATIC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TSUP) $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/spec/%: tests/spec/%.c $(STATIC)
 	@mkdir -p $(dir $@)
@@ -152,4 +164,4 @@ demo: all
 clean:
 	rm -rf build demo-store
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TSUP_OBJ:.o=.d)

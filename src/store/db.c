@@ -367,31 +367,36 @@ static int configure(kp_store *st, kp_error *err)
     return rc;
 }
 
-/* WAL persists in the file: set only once the file is known to be ours. */
+/*
+ * WAL persists in the file: set only once the file is known to be ours.
+ * The pragma answers its row before it is done: switching a file to WAL
+ * writes the database header in a transaction of its own that commits
+ * when the statement ends. So the statement is stepped to SQLITE_DONE and
+ * that step's result checked; a failed commit there (disk full, I/O
+ * error) would otherwise be dropped by finalize, and the store opened in
+ * rollback-journal mode while the pragma had answered "wal".
+ */
 static int use_wal(kp_store *st, kp_error *err)
 {
-    int rc;
-    if (!(st->flags & KP_STORE_READONLY)) {
-        sqlite3_stmt *s = NULL;
-        int src = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
-        if (src == SQLITE_OK) src = sqlite3_step(s);
-        if (src == SQLITE_ROW) {
-            const char *mode = (const char *)sqlite3_column_text(s, 0);
-            if (!mode || strcmp(mode, "wal") != 0) {
-                sqlite3_finalize(s);
-                return err_set(err, KP_E_STORE_SQL, "store %s cannot use WAL mode (got %s)",
-                               st->dir, mode ? mode : "nothing");
-            }
-            src = SQLITE_OK;
-        }
-        if (src != SQLITE_OK) {
-            rc = store_fail(st, src, "setting WAL mode", err);
-            sqlite3_finalize(s);
-            return rc;
-        }
-        sqlite3_finalize(s);
+    char mode[16] = "";
+    sqlite3_stmt *s = NULL;
+    int rc = KP_OK;
+    if (st->flags & KP_STORE_READONLY) return KP_OK;
+    int src = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+    if (src == SQLITE_OK) src = sqlite3_step(s);
+    if (src == SQLITE_ROW) {
+        /* copied: the text dies with the statement */
+        const char *m = (const char *)sqlite3_column_text(s, 0);
+        snprintf(mode, sizeof mode, "%s", m ? m : "nothing");
+        src = sqlite3_step(s);
     }
-    return KP_OK;
+    if (src != SQLITE_DONE && src != SQLITE_OK)
+        rc = store_fail(st, src, "setting WAL mode", err);
+    else if (strcmp(mode, "wal") != 0)
+        rc = err_set(err, KP_E_STORE_SQL, "store %s cannot use WAL mode (got %s)", st->dir,
+                     mode[0] ? mode : "nothing");
+    sqlite3_finalize(s);
+    return rc;
 }
 
 int store_open_with(const char *dir, unsigned flags, const store_migration *list, size_t n,
