@@ -11,27 +11,21 @@
 #include "crypto/age.h"
 #include "crypto/key.h"
 #include "test.h"
+#include "testdir.h"
 #include "util/alloc.h"
 
 static const kp_key_alg algs[] = {KP_ALG_ED25519, KP_ALG_P256, KP_ALG_SECP256K1};
 
 static char store[256];
 
+/* A store folder that does not exist yet, below a fresh test folder
+   (testdir.h removes them all when the program ends). */
 static void fresh_store(void)
 {
-    snprintf(store, sizeof store, "/tmp/kapsule-key-test-XXXXXX");
-    if (!mkdtemp(store)) abort();
-    /* a store below it that does not exist yet */
-    strcat(store, "/s");
-}
-
-static void rm_store(void)
-{
-    char cmd[600];
-    char *slash = strrchr(store, '/');
-    *slash = 0;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", store);
-    if (system(cmd) != 0) abort();
+    static int n;
+    char name[32];
+    snprintf(name, sizeof name, "keys%d", n++);
+    snprintf(store, sizeof store, "%s/s", test_dir(name, 1));
 }
 
 TEST(generate_sign_verify_each_algorithm)
@@ -310,7 +304,6 @@ TEST(store_new_load_list)
     CHECK_EQ(kp_key_list(missing, &names, &n, &e), KP_OK);
     CHECK_EQ(n, 0);
     CHECK(names == NULL);
-    rm_store();
 }
 
 TEST(store_refuses_loose_or_damaged_files)
@@ -356,7 +349,6 @@ TEST(store_refuses_loose_or_damaged_files)
     CHECK_EQ(kp_key_import(store, "bad", (const uint8_t *)"x", 1, &k, &e), KP_E_AGE_KEY);
     snprintf(p, sizeof p, "%s/keys/bad.key", store);
     CHECK(access(p, F_OK) != 0); /* nothing left behind */
-    rm_store();
 }
 
 /* ---- allocation failures ---- */
@@ -420,5 +412,4 @@ TEST(every_allocation_failure_is_clean)
         unlink(p);
     }
     CHECK_MSG(completed, "last run: %ld allocations", alloc_count);
-    rm_store();
 }

@@ -13,36 +13,13 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "log/log.h"
 #include "store/db.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
 #define HB KP_LOG_HASH_BYTES
-
-static char tmp_root[256];
-
-static const char *fresh_dir(const char *name)
-{
-    static char dir[512];
-    char cmd[600];
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof tmp_root, "/tmp/kp_log_test.XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) abort();
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 static void unhex(const char *h, uint8_t *out, size_t n)
 {
@@ -66,7 +43,7 @@ static kp_store *make_log(const char *name, uint64_t n)
     kp_error e;
     uint8_t data[256];
     uint64_t idx;
-    if (kp_store_open(fresh_dir(name), KP_STORE_CREATE, &st, &e) != KP_OK) abort();
+    if (kp_store_open(test_dir(name, 1), KP_STORE_CREATE, &st, &e) != KP_OK) abort();
     if (store_begin(st, &e) != KP_OK) abort();
     for (uint64_t i = 0; i < n; i++)
         if (kp_log_append(st, data, entry(i, data, sizeof data), &idx, &e) != KP_OK || idx != i)
@@ -116,7 +93,7 @@ TEST(rfc6962_known_answers)
     kp_error e;
     uint8_t data[16], root[HB], want[HB], h[HB];
     uint64_t idx;
-    CHECK_EQ(kp_store_open(fresh_dir("kat"), KP_STORE_CREATE, &st, &e), KP_OK);
+    CHECK_EQ(kp_store_open(test_dir("kat", 1), KP_STORE_CREATE, &st, &e), KP_OK);
     for (int i = 0; i < 8; i++) {
         size_t n = strlen(ct_entries[i]) / 2;
         unhex(ct_entries[i], data, n);
@@ -175,7 +152,7 @@ TEST(append_entries_and_ranges)
     uint64_t n, idx;
     static kp_log_inclusion in;
     static kp_log_consistency co;
-    CHECK_EQ(kp_store_open(fresh_dir("append"), KP_STORE_CREATE, &st, &e), KP_OK);
+    CHECK_EQ(kp_store_open(test_dir("append", 1), KP_STORE_CREATE, &st, &e), KP_OK);
     CHECK_EQ(kp_log_size(st, &n, &e), KP_OK);
     CHECK_EQ(n, 0);
     CHECK_EQ(kp_log_root(st, 0, root, &e), KP_OK);
@@ -230,7 +207,7 @@ TEST(append_follows_the_callers_transaction)
     kp_error e;
     uint64_t n, idx;
     store_unit u;
-    CHECK_EQ(kp_store_open(fresh_dir("txappend"), KP_STORE_CREATE, &st, &e), KP_OK);
+    CHECK_EQ(kp_store_open(test_dir("txappend", 1), KP_STORE_CREATE, &st, &e), KP_OK);
     CHECK_EQ(store_begin(st, &e), KP_OK);
     for (int i = 0; i < 3; i++) CHECK_EQ(kp_log_append(st, (const uint8_t *)"a", 1, &idx, &e), KP_OK);
     store_rollback(st);
@@ -702,7 +679,7 @@ TEST(checkpoints_are_signed_stored_and_bound)
     uint64_t idx;
     crypto_sign_keypair(pk, sk);
     crypto_sign_keypair(pk2, sk2);
-    CHECK_EQ(kp_store_open(fresh_dir("ckpt"), KP_STORE_CREATE, &st, &e), KP_OK);
+    CHECK_EQ(kp_store_open(test_dir("ckpt", 1), KP_STORE_CREATE, &st, &e), KP_OK);
     CHECK_EQ(kp_log_head(st, note, &e), KP_E_NOT_FOUND);
     CHECK_EQ(kp_log_identity(st, origin, vkey, &e), KP_E_NOT_FOUND);
     CHECK_EQ(kp_log_vkey("example.org/log", pk, vkey, &e), KP_OK);

@@ -13,31 +13,8 @@
 
 #include "runtime/runtime.h"
 #include "test.h"
+#include "testdir.h"
 #include "util/error.h"
-
-static char tmp_root[256];
-
-static const char *fresh_dir(const char *name)
-{
-    static char dir[512];
-    char cmd[600];
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof tmp_root, "/tmp/kp_ingest_test.XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) abort();
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 /* Modules with no imports: kapsule_run returns 0 (accept), 1 (reject) or
    traps (unreachable). */
@@ -78,7 +55,7 @@ static void env_open(env *e, const char *name, int keys)
 {
     memset(e, 0, sizeof *e);
     kp_error err;
-    e->dir = fresh_dir(name);
+    e->dir = test_dir(name, 1);
     if (kp_store_open(e->dir, KP_STORE_CREATE, &e->st, &err)) abort();
     if (kp_key_generate(KP_ALG_ED25519, &e->alice, &err)) abort();
     if (keys) {
@@ -520,7 +497,7 @@ TEST(a_failed_unit_leaves_the_store_as_it_was)
 TEST(a_store_opened_through_a_named_vfs_ingests)
 {
     /* the hook fault-injection tests use: any registered VFS by name */
-    const char *dir = fresh_dir("vfs");
+    const char *dir = test_dir("vfs", 1);
     kp_store *st = NULL;
     kp_ingest *in = NULL;
     kp_error err;

@@ -9,30 +9,7 @@
 #include "hosttest.h"
 #include "runtime/runtime.h"
 #include "test.h"
-
-static char tmp_root[256];
-
-static const char *fresh_dir(const char *name)
-{
-    static char dir[512];
-    char cmd[600];
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof tmp_root, "/tmp/kp_world_test.XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) abort();
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
+#include "testdir.h"
 
 /* One backend under test: the in-memory world or the store's. */
 typedef struct backend {
@@ -113,7 +90,7 @@ static int be_add_capsule(backend *b, const host_capsule *c)
 static void storage_is_keyed_by_module(int sqlite)
 {
     backend b;
-    be_open(&b, sqlite, fresh_dir("storage"));
+    be_open(&b, sqlite, test_dir("storage", 1));
     host_storage s = b.s;
     uint8_t a[32], bb[32];
     CHECK_EQ(be_add_module(&b, "module-a", KP_ALG_NONE, NULL, 0, a), KP_OK);
@@ -156,7 +133,7 @@ TEST(storage_sqlite)
 static void ledger_transfers_and_nonces(int sqlite)
 {
     backend b;
-    be_open(&b, sqlite, fresh_dir("ledger"));
+    be_open(&b, sqlite, test_dir("ledger", 1));
     host_ledger l = b.l;
     kp_error err;
     uint64_t bal;
@@ -201,7 +178,7 @@ TEST(ledger_sqlite)
 static void module_registry_lifecycle(int sqlite)
 {
     backend b;
-    be_open(&b, sqlite, fresh_dir("modules"));
+    be_open(&b, sqlite, test_dir("modules", 1));
     host_modules r = b.r;
     uint8_t a[32], bb[32], want[32];
     kp_error err;
@@ -291,7 +268,7 @@ static void be_store(backend *b, kp_capsule *c)
 static void dag_children_and_copies(int sqlite)
 {
     backend b;
-    be_open(&b, sqlite, fresh_dir("dag"));
+    be_open(&b, sqlite, test_dir("dag", 1));
     host_dag d = b.d;
     kp_key *k;
     kp_error err;
@@ -380,7 +357,7 @@ static void blocklist_world(int sqlite)
     kp_policy *pol;
     CHECK_EQ(kp_policy_parse((const uint8_t *)pj, sizeof pj - 1, &pol, NULL), KP_OK);
     ht_key O = ht_key_make(31), X = ht_key_make(32);
-    const char *dir = fresh_dir("blocklist");
+    const char *dir = test_dir("blocklist", 1);
     backend b;
     be_open(&b, sqlite, dir);
     uint8_t mid[32];

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "crashloop.h"
 #include "store/db.h"
 
@@ -18,31 +19,6 @@
 #define ROUNDS 20
 /* The child's most commits per round: it is normally killed long before. */
 #define CHILD_COMMITS 400
-
-static char tmp_root[256];
-
-static const char *path_of(const char *name)
-{
-    static char dir[512];
-    if (!tmp_root[0]) {
-        /* the page cache survives SIGKILL on any file system: tmpfs is as
-           good a witness as a disk here, and faster */
-        struct stat sb;
-        const char *t = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(tmp_root, sizeof tmp_root, "%s/kp_crash_test.XXXXXX", t);
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 static uint8_t log_sk[KP_LOG_SK_BYTES];
 
@@ -152,7 +128,7 @@ TEST(sigkill_anywhere_loses_no_acknowledged_entry)
     crashloop_op op = {"log appends", log_child, log_check, log_resume, ORIGIN, log_sk, NULL};
     crashloop_report rep;
     char why[512];
-    int rc = crashloop_run(path_of("store"), &op, ROUNDS, seed, &rep, why, sizeof why);
+    int rc = crashloop_run(test_dir("store", 0), &op, ROUNDS, seed, &rep, why, sizeof why);
     CHECK_MSG(rc == 0, "%.360s", why);
     printf("# %u rounds, %u killed mid-run, %llu commits acknowledged, %llu checkpoints\n",
            rep.rounds, rep.kills, (unsigned long long)rep.acks, (unsigned long long)rep.notes);
@@ -187,6 +163,6 @@ TEST(the_driver_finds_an_acknowledged_entry_that_is_missing)
     crypto_sign_seed_keypair(pk, log_sk, seed32);
     crashloop_op op = {"liar", lying_child, log_check, NULL, ORIGIN, log_sk, NULL};
     char why[512];
-    CHECK(crashloop_run(path_of("liar"), &op, 1, 1, NULL, why, sizeof why) != 0);
+    CHECK(crashloop_run(test_dir("liar", 0), &op, 1, 1, NULL, why, sizeof why) != 0);
     CHECK_MSG(strstr(why, "lost") != NULL, "%.300s", why);
 }

@@ -11,39 +11,12 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "faultloop.h"
 #include "faultvfs.h"
 #include "store/db.h"
 
 #define ORIGIN "fault.test/log"
-
-static char tmp_root[256];
-
-/* A folder under this run's temporary root (not emptied). */
-static const char *path_of(const char *name)
-{
-    static char dir[4][512];
-    static int next;
-    if (!tmp_root[0]) {
-        /* tmpfs when there is one: thousands of fsyncs that prove nothing
-           here (the shim decides what fails) would cost seconds on disk */
-        struct stat sb;
-        const char *t = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(tmp_root, sizeof tmp_root, "%s/kp_fault_test.XXXXXX", t);
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    char *d = dir[next++ % 4];
-    snprintf(d, 512, "%s/%s", tmp_root, name);
-    return d;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 static void test_key(uint8_t sk[KP_LOG_SK_BYTES])
 {
@@ -142,7 +115,7 @@ static int op_checkpoint(kp_store *st, void *ud, kp_error *err)
 
 TEST(faultvfs_counts_and_fails_the_armed_write)
 {
-    const char *dir = path_of("shim");
+    const char *dir = test_dir("shim", 0);
     kp_store *st;
     kp_error e;
     uint64_t idx;
@@ -190,10 +163,10 @@ static void loop(const char *name, int (*run)(kp_store *, void *, kp_error *))
     faultloop_op op = {name, run, digest_all, NULL, NULL};
     faultloop_report rep;
     char why[512];
-    const char *base = path_of("base");
+    const char *base = test_dir("base", 0);
     struct stat sb;
     if (stat(base, &sb) != 0) make_base(base);
-    int rc = faultloop_run(base, path_of(name), &op, &rep, why, sizeof why);
+    int rc = faultloop_run(base, test_dir(name, 0), &op, &rep, why, sizeof why);
     CHECK_MSG(rc == 0, "%.360s", why);
     /* the loop must really have injected faults that the operation saw */
     CHECK(rep.writes > 0);
@@ -220,10 +193,10 @@ TEST(the_loop_finds_an_operation_that_is_not_atomic)
 {
     faultloop_op op = {"torn", op_torn, digest_all, NULL, NULL};
     char why[512];
-    const char *base = path_of("base");
+    const char *base = test_dir("base", 0);
     struct stat sb;
     if (stat(base, &sb) != 0) make_base(base);
-    CHECK(faultloop_run(base, path_of("torn"), &op, NULL, why, sizeof why) != 0);
+    CHECK(faultloop_run(base, test_dir("torn", 0), &op, NULL, why, sizeof why) != 0);
     CHECK_MSG(strstr(why, "neither before nor after") || strstr(why, "other than before"),
               "%.300s", why);
 }
@@ -257,7 +230,7 @@ TEST(a_fault_at_every_write_of_creating_a_store)
     char dir[600], why[256];
     uint64_t n, size, failed = 0;
     CHECK_EQ(faultvfs_register(), SQLITE_OK);
-    snprintf(dir, sizeof dir, "%s", path_of("create_count"));
+    snprintf(dir, sizeof dir, "%s", test_dir("create_count", 0));
     faultvfs_arm(0, FAULTVFS_OFF);
     CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, store_migrations, store_migration_count,
                              FAULTVFS_NAME, &st, &e),
@@ -268,7 +241,7 @@ TEST(a_fault_at_every_write_of_creating_a_store)
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         for (uint64_t k = 1; k <= n; k++) {
             char file[700];
-            snprintf(dir, sizeof dir, "%s", path_of("create"));
+            snprintf(dir, sizeof dir, "%s", test_dir("create", 0));
             for (int f = 0; f < 3; f++) {
                 snprintf(file, sizeof file, "%s/store.db%s", dir,
                          f == 0 ? "" : f == 1 ? "-wal" : "-shm");

@@ -7,33 +7,10 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
-
-static char tmp_root[256];
-
-static const char *fresh_dir(const char *name)
-{
-    static char dir[512];
-    char cmd[600];
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof tmp_root, "/tmp/kp_tables_test.XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) abort();
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 static long long q_int(kp_store *st, const char *sql)
 {
@@ -49,7 +26,7 @@ static kp_store *open_fresh(const char *name)
 {
     kp_store *st = NULL;
     kp_error e;
-    if (kp_store_open(fresh_dir(name), KP_STORE_CREATE, &st, &e)) {
+    if (kp_store_open(test_dir(name, 1), KP_STORE_CREATE, &st, &e)) {
         printf("# open: %s\n", e.msg);
         abort();
     }
@@ -91,7 +68,7 @@ static void put_capsule(kp_store *st, uint8_t idbyte, const char *type,
 
 TEST(old_store_upgrades_to_the_capsule_tables)
 {
-    const char *dir = fresh_dir("upgrade");
+    const char *dir = test_dir("upgrade", 1);
     kp_store *st = NULL;
     kp_error e;
     CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, store_migrations, 1, NULL, &st, &e), KP_OK);

@@ -9,32 +9,9 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "store/db.h"
 #include "util/error.h"
-
-static char tmp_root[256];
-
-static const char *fresh_dir(const char *name)
-{
-    static char dir[512];
-    char cmd[600];
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof tmp_root, "/tmp/kp_store_test.XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) abort();
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 /* One integer from SQL on a store's connection. */
 static long long q_int(sqlite3 *db, const char *sql)
@@ -64,7 +41,7 @@ static const store_migration two[] = {
 
 TEST(fresh_store_has_the_right_settings)
 {
-    const char *dir = fresh_dir("fresh");
+    const char *dir = test_dir("fresh", 1);
     kp_store *st = NULL;
     kp_error e;
     char path[600];
@@ -98,7 +75,7 @@ TEST(fresh_store_has_the_right_settings)
 
 TEST(missing_store_without_create)
 {
-    const char *dir = fresh_dir("missing");
+    const char *dir = test_dir("missing", 1);
     kp_store *st = (kp_store *)0x1;
     kp_error e;
     struct stat sb;
@@ -113,7 +90,7 @@ TEST(missing_store_without_create)
 
 TEST(upgrade_runs_pending_migrations_in_order)
 {
-    const char *dir = fresh_dir("upgrade");
+    const char *dir = test_dir("upgrade", 1);
     kp_store *st;
     kp_error e;
     CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, two, 1, NULL, &st, &e), KP_OK);
@@ -133,7 +110,7 @@ TEST(upgrade_runs_pending_migrations_in_order)
 
 TEST(newer_store_is_refused_and_left_alone)
 {
-    const char *dir = fresh_dir("newer");
+    const char *dir = test_dir("newer", 1);
     kp_store *st;
     kp_error e;
     CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, two, 2, NULL, &st, &e), KP_OK);
@@ -156,7 +133,7 @@ TEST(newer_store_is_refused_and_left_alone)
 
 TEST(failed_migration_leaves_the_last_version)
 {
-    const char *dir = fresh_dir("failmig");
+    const char *dir = test_dir("failmig", 1);
     static const store_migration bad[] = {
         {"first", "CREATE TABLE a(x INTEGER);"},
         {"broken", "CREATE TABLE c(z INTEGER); INSERT INTO a VALUES (1); THIS IS NOT SQL;"},
@@ -178,7 +155,7 @@ TEST(failed_migration_leaves_the_last_version)
 
 TEST(foreign_files_are_refused_untouched)
 {
-    const char *dir = fresh_dir("foreign");
+    const char *dir = test_dir("foreign", 1);
     kp_store *st;
     kp_error e;
     char path[600];
@@ -231,7 +208,7 @@ TEST(status_mapping)
 
 TEST(transactions_and_units)
 {
-    const char *dir = fresh_dir("tx");
+    const char *dir = test_dir("tx", 1);
     kp_store *st;
     kp_error e;
     store_unit u;
@@ -280,7 +257,7 @@ TEST(transactions_and_units)
 
 TEST(read_only_store_refuses_writes)
 {
-    const char *dir = fresh_dir("ro");
+    const char *dir = test_dir("ro", 1);
     kp_store *st;
     kp_error e;
     uint64_t idx;
@@ -299,7 +276,7 @@ TEST(read_only_store_refuses_writes)
 
 TEST(disk_full_is_reported_and_the_unit_undone)
 {
-    const char *dir = fresh_dir("full");
+    const char *dir = test_dir("full", 1);
     kp_store *st;
     kp_error e;
     store_unit u;
@@ -327,7 +304,7 @@ TEST(disk_full_is_reported_and_the_unit_undone)
 
 TEST(a_locked_store_reports_busy)
 {
-    const char *dir = fresh_dir("busy");
+    const char *dir = test_dir("busy", 1);
     kp_store *a, *b;
     kp_error e;
     CHECK_EQ(kp_store_open(dir, KP_STORE_CREATE, &a, &e), KP_OK);
@@ -347,7 +324,7 @@ TEST(a_locked_store_reports_busy)
 
 TEST(statement_cache)
 {
-    const char *dir = fresh_dir("cache");
+    const char *dir = test_dir("cache", 1);
     kp_store *st;
     kp_error e;
     sqlite3_stmt *s1, *s2, *s3;
@@ -390,7 +367,7 @@ static void *failing_alloc(void *ud, void *p, size_t old, size_t n)
 
 TEST(open_survives_every_allocation_failure)
 {
-    const char *dir = fresh_dir("nomem");
+    const char *dir = test_dir("nomem", 1);
     kp_store *st;
     kp_error e;
     int rc = KP_E_NOMEM, i;
