@@ -7,6 +7,7 @@
  * checkpoint. The reader refuses every truncation and every bit flip of a
  * snapshot with an E_SNAPSHOT_ code, and survives allocation failures.
  */
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -395,6 +396,225 @@ TEST(parse_survives_every_allocation_failure)
         }
     }
     CHECK(ok);
+    kp_snapshot_bytes_free(snap, len);
+    fixture_close(&f);
+}
+
+/* ---- a failing disk: a VFS over the default one whose writes fail with
+   SQLITE_FULL once armed, after a countdown ---- */
+
+static sqlite3_vfs *real_vfs;
+static long writes_left = -1; /* -1: never fail */
+
+typedef struct ffile {
+    sqlite3_file base;
+    sqlite3_file *real; /* follows this struct in the same allocation */
+} ffile;
+
+#define REAL(f) (((ffile *)(f))->real)
+static int f_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
+static int f_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o)
+{
+    return REAL(f)->pMethods->xRead(REAL(f), p, n, o);
+}
+static int f_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o)
+{
+    if (writes_left == 0) return SQLITE_FULL;
+    if (writes_left > 0) writes_left--;
+    return REAL(f)->pMethods->xWrite(REAL(f), p, n, o);
+}
+static int f_truncate(sqlite3_file *f, sqlite3_int64 n)
+{
+    return REAL(f)->pMethods->xTruncate(REAL(f), n);
+}
+static int f_sync(sqlite3_file *f, int fl) { return REAL(f)->pMethods->xSync(REAL(f), fl); }
+static int f_size(sqlite3_file *f, sqlite3_int64 *n)
+{
+    return REAL(f)->pMethods->xFileSize(REAL(f), n);
+}
+static int f_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int f_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int f_check(sqlite3_file *f, int *r)
+{
+    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r);
+}
+static int f_fcntl(sqlite3_file *f, int op, void *a)
+{
+    return REAL(f)->pMethods->xFileControl(REAL(f), op, a);
+}
+static int f_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int f_dev(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int f_shmmap(sqlite3_file *f, int i, int sz, int ext, void volatile **pp)
+{
+    return REAL(f)->pMethods->xShmMap(REAL(f), i, sz, ext, pp);
+}
+static int f_shmlock(sqlite3_file *f, int off, int n, int fl)
+{
+    return REAL(f)->pMethods->xShmLock(REAL(f), off, n, fl);
+}
+static void f_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static int f_shmunmap(sqlite3_file *f, int del)
+{
+    return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+static int f_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
+{
+    *pp = NULL; /* no memory-mapped reads: every access goes through xRead */
+    (void)f, (void)o, (void)n;
+    return SQLITE_OK;
+}
+static int f_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+{
+    (void)f, (void)o, (void)p;
+    return SQLITE_OK;
+}
+static const sqlite3_io_methods f_methods = {
+    3,       f_close,  f_read,   f_write,   f_truncate,  f_sync,      f_size,
+    f_lock,  f_unlock, f_check,  f_fcntl,   f_sector,    f_dev,       f_shmmap,
+    f_shmlock, f_shmbarrier, f_shmunmap, f_fetch, f_unfetch};
+
+static int v_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+{
+    ffile *ff = (ffile *)f;
+    ff->real = (sqlite3_file *)(ff + 1);
+    int rc = real_vfs->xOpen(real_vfs, name, ff->real, flags, out);
+    ff->base.pMethods = rc == SQLITE_OK && ff->real->pMethods ? &f_methods : NULL;
+    (void)v;
+    return rc;
+}
+static int v_delete(sqlite3_vfs *v, const char *n, int s)
+{
+    (void)v;
+    return real_vfs->xDelete(real_vfs, n, s);
+}
+static int v_access(sqlite3_vfs *v, const char *n, int fl, int *r)
+{
+    (void)v;
+    return real_vfs->xAccess(real_vfs, n, fl, r);
+}
+static int v_full(sqlite3_vfs *v, const char *n, int sz, char *out)
+{
+    (void)v;
+    return real_vfs->xFullPathname(real_vfs, n, sz, out);
+}
+static int v_random(sqlite3_vfs *v, int n, char *out)
+{
+    (void)v;
+    return real_vfs->xRandomness(real_vfs, n, out);
+}
+static int v_sleep(sqlite3_vfs *v, int us)
+{
+    (void)v;
+    return real_vfs->xSleep(real_vfs, us);
+}
+static int v_time(sqlite3_vfs *v, double *t)
+{
+    (void)v;
+    return real_vfs->xCurrentTime(real_vfs, t);
+}
+static int v_lasterr(sqlite3_vfs *v, int n, char *s)
+{
+    (void)v;
+    return real_vfs->xGetLastError ? real_vfs->xGetLastError(real_vfs, n, s) : 0;
+}
+static int v_time64(sqlite3_vfs *v, sqlite3_int64 *t)
+{
+    (void)v;
+    return real_vfs->xCurrentTimeInt64(real_vfs, t);
+}
+static sqlite3_vfs fault_vfs;
+
+static void fault_vfs_register(void)
+{
+    if (real_vfs) return;
+    real_vfs = sqlite3_vfs_find(NULL);
+    memset(&fault_vfs, 0, sizeof fault_vfs);
+    fault_vfs.iVersion = 2;
+    fault_vfs.szOsFile = (int)sizeof(ffile) + real_vfs->szOsFile;
+    fault_vfs.mxPathname = real_vfs->mxPathname;
+    fault_vfs.zName = "snapfault";
+    fault_vfs.xOpen = v_open;
+    fault_vfs.xDelete = v_delete;
+    fault_vfs.xAccess = v_access;
+    fault_vfs.xFullPathname = v_full;
+    fault_vfs.xRandomness = v_random;
+    fault_vfs.xSleep = v_sleep;
+    fault_vfs.xCurrentTime = v_time;
+    fault_vfs.xGetLastError = v_lasterr;
+    fault_vfs.xCurrentTimeInt64 = v_time64;
+    if (sqlite3_vfs_register(&fault_vfs, 0) != SQLITE_OK) abort();
+}
+
+static uint64_t count_rows(kp_store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    kp_error err;
+    if (store_stmt(st, sql, &s, &err)) abort();
+    uint64_t n = sqlite3_step(s) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : ~0ull;
+    store_done(s);
+    return n;
+}
+
+TEST(a_disk_full_at_every_write_of_an_import_leaves_whole_capsules_only)
+{
+    fixture f;
+    fixture_open(&f);
+    kp_error err;
+    uint8_t *snap;
+    size_t len;
+    CHECK_EQ(kp_snapshot_export(f.a.st, 0, &snap, &len, &err), KP_OK);
+    kp_snapshot *s;
+    CHECK_EQ(kp_snapshot_parse(snap, len, &s, &err), KP_OK);
+    fault_vfs_register();
+    int failures = 0, done = 0;
+    for (long n = 0; n < 400 && !done; n++) {
+        char name[32];
+        snprintf(name, sizeof name, "fault%ld", n);
+        const char *dir = fresh_dir(name);
+        kp_store *st = NULL;
+        kp_ingest *in = NULL;
+        writes_left = -1;
+        CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, store_migrations, store_migration_count,
+                                 "snapfault", &st, &err),
+                 KP_OK);
+        kp_ingest_opts o;
+        memset(&o, 0, sizeof o);
+        o.now = 1700000000;
+        o.origin = "kapsule/snaptest";
+        CHECK_EQ(kp_ingest_new(st, &o, &in, &err), KP_OK);
+        writes_left = n;
+        int rc = kp_snapshot_import(in, s, 1, NULL, NULL, NULL, &err);
+        writes_left = -1;
+        if (rc == KP_OK) {
+            done = 1;
+        } else {
+            CHECK_MSG(rc == KP_E_DISK_FULL || rc == KP_E_IO, "write %ld: %s (%s)", n,
+                      kp_status_name(rc), err.msg);
+            failures++;
+        }
+        /* whole capsules only: each stored capsule has its edges and its
+           result, and the log vouches for every row */
+        CHECK_EQ_U64(count_rows(st, "SELECT count(*) FROM capsules c WHERE c.logic IS NOT NULL"
+                                    " AND NOT EXISTS (SELECT 1 FROM results r WHERE r.capsule = c.id)"),
+                     0);
+        CHECK_EQ_U64(count_rows(st, "SELECT count(*) FROM capsules c WHERE"
+                                    " (SELECT count(*) FROM edges e WHERE e.child = c.id) !="
+                                    " (CASE WHEN c.logic IS NULL THEN 0 ELSE 1 END)"),
+                     0);
+        CHECK_EQ(kp_runtime_verify(st, NULL, NULL, NULL, &err), KP_OK);
+        CHECK_EQ(kp_log_verify(st, NULL, NULL, NULL, NULL, &err), KP_OK);
+        /* importing again completes it */
+        CHECK_EQ(kp_snapshot_import(in, s, 1, NULL, NULL, NULL, &err), KP_OK);
+        CHECK_EQ_U64(count_rows(st, "SELECT count(*) FROM capsules"), 3);
+        CHECK_EQ_U64(count_rows(st, "SELECT count(*) FROM results"), 2);
+        CHECK_EQ_U64(count_rows(st, "SELECT count(*) FROM modules"), 2);
+        kp_ingest_free(in);
+        kp_store_close(st);
+    }
+    CHECK(done);
+    printf("# %d imports failed by a full disk before one got through\n", failures);
+    CHECK(failures > 5); /* the faults did hit the import */
+    kp_snapshot_free(s);
     kp_snapshot_bytes_free(snap, len);
     fixture_close(&f);
 }
