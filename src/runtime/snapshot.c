@@ -6,6 +6,7 @@
  * is refused before the importing store is touched; the import sends every
  * record through the ordinary pipeline, which trusts nothing in the file.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cbor/cbor.h"
