@@ -924,6 +924,113 @@ KP_API const char *kp_ingest_status_name(kp_ingest_status s);
 KP_API const char *kp_ingest_body_name(kp_ingest_body b);
 
 /*
+ * Snapshots (docs/FORMATS.md, "Snapshots"): the accepted capsules of a
+ * store, with the logic modules they need, in one file that another store
+ * ingests. A snapshot is a CBOR sequence: a header, the modules (in id
+ * order), the capsule files exactly as stored (in ingest order, so every
+ * parent before its children), and a trailer holding the SHA-256 of
+ * everything before it. Pending capsules are not exported: they are not
+ * part of the DAG the store vouches for. The file is never trusted:
+ * kp_snapshot_import sends every module and capsule through the pipeline,
+ * which verifies and runs each under the importing store's policy.
+ */
+#define KP_SNAPSHOT_VERSION 1
+/* The largest snapshot kp_snapshot_parse reads. */
+#define KP_SNAPSHOT_MAX_BYTES (1024u * 1024u * 1024u)
+/* The longest checkpoint note a header may carry. */
+#define KP_SNAPSHOT_NOTE_MAX 65536u
+
+typedef struct kp_snapshot kp_snapshot;
+
+/* A snapshot's header. Pointers are borrowed from the kp_snapshot. */
+typedef struct kp_snapshot_info {
+    uint64_t version;
+    uint64_t since;          /* 0: every capsule; else capsules accepted at log index >= since */
+    uint64_t log_size;       /* the exporting log's size when the snapshot was cut */
+    size_t modules;          /* module records */
+    size_t capsules;         /* capsule records */
+    const char *origin;      /* the exporting log's origin, NUL-terminated; NULL: none yet */
+    const char *checkpoint;  /* its latest checkpoint note (checkpoint_len bytes); NULL: none */
+    size_t checkpoint_len;
+} kp_snapshot_info;
+
+/* One module record. Pointers are borrowed from the kp_snapshot. */
+typedef struct kp_snapshot_module {
+    const uint8_t *id;       /* KP_ID_BYTES: kp_module_id of the code (checked) */
+    kp_key_alg owner_alg;    /* KP_ALG_NONE: no owner */
+    const uint8_t *owner;    /* owner_len bytes, NULL when none */
+    size_t owner_len;
+    const uint8_t *code;
+    size_t len;
+} kp_snapshot_module;
+
+/*
+ * Writes a snapshot of st (opened read-only or not; read in one
+ * transaction) into *out (*len bytes), freed with
+ * kp_snapshot_bytes_free(*out, *len). since 0: every accepted capsule and
+ * every registered module; since S: the capsules whose accept entry has
+ * log index >= S (those a checkpoint of tree size S does not cover), and
+ * the modules they name. The export checks that every parent comes before
+ * its child in the file (else KP_E_STORE_CORRUPT). Fails with
+ * KP_E_LOG_RANGE when since exceeds the log, KP_E_LIMIT past
+ * KP_SNAPSHOT_MAX_BYTES, and the store's codes.
+ */
+KP_API int kp_snapshot_export(kp_store *st, uint64_t since, uint8_t **out, size_t *len,
+                              kp_error *err);
+KP_API void kp_snapshot_bytes_free(uint8_t *p, size_t len);
+/*
+ * The tree size of a checkpoint note (len bytes) of st's own log, for
+ * kp_snapshot_export's since: the note must verify with the key the log is
+ * bound to, name its origin, and its root must be the log's root at that
+ * size. Fails with kp_checkpoint_verify's codes, KP_E_NOT_FOUND (the log
+ * has no checkpoint yet), KP_E_LOG_RANGE (larger than the log),
+ * KP_E_LOG_CHECKPOINT (another origin or root).
+ */
+KP_API KP_NODISCARD int kp_snapshot_since(kp_store *st, const char *note, size_t len,
+                                          uint64_t *since, kp_error *err);
+/*
+ * Reads a snapshot (p borrowed; what is kept is copied) strictly, whole,
+ * before anything is used: deterministic CBOR, the header's version and
+ * fields, every count bounded by the bytes left, every record's shape,
+ * each module's code against its id, the trailer's digest, nothing after
+ * it. *out is freed with kp_snapshot_free. Fails with
+ * KP_E_SNAPSHOT_TRUNCATED, _FORMAT (also for CBOR faults, named in the
+ * message, with the offset), _VERSION, _MODULE, _DIGEST, _TRAILING,
+ * KP_E_LIMIT over KP_SNAPSHOT_MAX_BYTES, KP_E_NOMEM.
+ */
+KP_API KP_NODISCARD int kp_snapshot_parse(const uint8_t *p, size_t len, kp_snapshot **out,
+                                          kp_error *err);
+KP_API void kp_snapshot_free(kp_snapshot *s);
+/* The header (valid for the snapshot's life). */
+KP_API const kp_snapshot_info *kp_snapshot_header(const kp_snapshot *s);
+/* Module record i: 1 and *out (borrowing from s), or 0 when i is past the end. */
+KP_API int kp_snapshot_module_at(const kp_snapshot *s, size_t i, kp_snapshot_module *out);
+/* Capsule record i (a capsule file, *len bytes, borrowed from s), or NULL past the end. */
+KP_API const uint8_t *kp_snapshot_capsule_at(const kp_snapshot *s, size_t i, size_t *len);
+
+/* What kp_snapshot_import did. */
+typedef struct kp_snapshot_report {
+    size_t modules_added;  /* modules new to the store */
+    size_t capsules_fed;   /* capsule records sent through the pipeline */
+} kp_snapshot_report;
+
+/*
+ * Ingests a parsed snapshot through in's pipeline: each module with
+ * kp_ingest_module_add, then the capsules in file order with
+ * kp_ingest_capsule, in batches of batch inputs (0: 100; the modules count
+ * in the first) sharing one commit each, then one checkpoint. Every capsule is verified and run again under in's policy;
+ * fn (may be NULL) hears each outcome as kp_ingest_capsule reports them.
+ * On failure (the store's codes), the failing capsule's unit is undone, the
+ * capsules processed before it are committed and checkpointed, and the
+ * code is returned: the store holds whole capsules only. *rep (may be
+ * NULL) is filled in either case. in must not be inside a batch
+ * (KP_E_STORE_TX).
+ */
+KP_API int kp_snapshot_import(kp_ingest *in, const kp_snapshot *s, size_t batch,
+                              kp_ingest_fn fn, void *ud, kp_snapshot_report *rep,
+                              kp_error *err);
+
+/*
  * The store checked against its audit log (what kp_log_verify cannot see):
  * every stored capsule's bytes must hash to the SHA-256 its accept entry
  * records, parse, and have the id the entry and the row name; every stored

@@ -211,6 +211,18 @@
       "malformed capsule stream (not a sequence of COSE_Sign1 items)")                 \
     X(KP_E_INGEST_ENTRY, 903, "E_INGEST_ENTRY", 1,                                     \
       "malformed audit log entry")                                                     \
+    X(KP_E_SNAPSHOT_FORMAT, 904, "E_SNAPSHOT_FORMAT", 1,                               \
+      "malformed snapshot: a header field or record is missing, unknown or invalid")   \
+    X(KP_E_SNAPSHOT_VERSION, 905, "E_SNAPSHOT_VERSION", 1,                             \
+      "unsupported snapshot format version")                                           \
+    X(KP_E_SNAPSHOT_TRUNCATED, 906, "E_SNAPSHOT_TRUNCATED", 1,                         \
+      "snapshot ends before its last record")                                          \
+    X(KP_E_SNAPSHOT_TRAILING, 907, "E_SNAPSHOT_TRAILING", 1,                           \
+      "bytes after the snapshot's trailer")                                            \
+    X(KP_E_SNAPSHOT_MODULE, 908, "E_SNAPSHOT_MODULE", 1,                               \
+      "snapshot module whose code does not hash to its id")                            \
+    X(KP_E_SNAPSHOT_DIGEST, 909, "E_SNAPSHOT_DIGEST", 1,                               \
+      "snapshot bytes do not match the digest in its trailer")                         \
     /* end of table */
 
 #endif /* KAPSULE_ERRORS_H */

@@ -63,6 +63,18 @@ int cli_inspect(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_open(int argc, char **argv);
 int cli_ingest(int argc, char **argv);
+/* What ingest and import print per capsule (ingest.c): a line, or with
+   json one JSON object, per outcome, counted; progress on a terminal. */
+typedef struct cli_outcomes {
+    int json;
+    int progress;
+    const char *file; /* the input being processed, for messages */
+    uint64_t accepted, rejected, pending, duplicate, inputs, total;
+} cli_outcomes;
+/* A kp_ingest_fn; ud is a cli_outcomes. */
+void cli_ingest_print(void *ud, const kp_ingest_result *r);
+int cli_export(int argc, char **argv);
+int cli_import(int argc, char **argv);
 int cli_modules(int argc, char **argv);
 int cli_dag(int argc, char **argv);
 int cli_results(int argc, char **argv);

@@ -57,16 +57,7 @@ static void help(void)
            INGEST_BATCH_DEFAULT);
 }
 
-typedef struct counts {
-    uint64_t accepted, rejected, pending, duplicate, inputs, total;
-} counts;
-
-typedef struct ctx {
-    int json;
-    int progress;
-    const char *file; /* the input being processed, for messages */
-    counts n;
-} ctx;
+typedef cli_outcomes ctx;
 
 static void hex(char *out, const uint8_t *p, size_t n)
 {
@@ -78,7 +69,7 @@ static void hex(char *out, const uint8_t *p, size_t n)
     out[2 * n] = 0;
 }
 
-static void on_result(void *ud, const kp_ingest_result *r)
+void cli_ingest_print(void *ud, const kp_ingest_result *r)
 {
     ctx *x = ud;
     char id[KP_ID_HEX_BYTES] = "-", mod[KP_ID_HEX_BYTES];
@@ -86,10 +77,10 @@ static void on_result(void *ud, const kp_ingest_result *r)
     const char *status = kp_ingest_status_name(r->status);
     const char *reason = r->reason ? kp_status_name(r->reason) : NULL;
     switch (r->status) {
-    case KP_INGEST_ACCEPTED: x->n.accepted++; break;
-    case KP_INGEST_REJECTED: x->n.rejected++; break;
-    case KP_INGEST_PENDING: x->n.pending++; break;
-    case KP_INGEST_DUPLICATE: x->n.duplicate++; break;
+    case KP_INGEST_ACCEPTED: x->accepted++; break;
+    case KP_INGEST_REJECTED: x->rejected++; break;
+    case KP_INGEST_PENDING: x->pending++; break;
+    case KP_INGEST_DUPLICATE: x->duplicate++; break;
     }
     if (x->progress) fputs("\r\033[K", stderr);
     if (x->json) {
@@ -140,9 +131,9 @@ static void show_progress(ctx *x)
 {
     if (!x->progress) return;
     fprintf(stderr, "\r\033[K%llu/%llu  accepted %llu  rejected %llu  pending %llu  duplicate %llu",
-            (unsigned long long)x->n.inputs, (unsigned long long)x->n.total,
-            (unsigned long long)x->n.accepted, (unsigned long long)x->n.rejected,
-            (unsigned long long)x->n.pending, (unsigned long long)x->n.duplicate);
+            (unsigned long long)x->inputs, (unsigned long long)x->total,
+            (unsigned long long)x->accepted, (unsigned long long)x->rejected,
+            (unsigned long long)x->pending, (unsigned long long)x->duplicate);
 }
 
 /* The pipeline with batching: begin lazily, commit and checkpoint every
@@ -167,8 +158,8 @@ static int feed(runner *r, const uint8_t *p, size_t n, kp_error *e)
     int rc;
     if (r->in_batch == 0 && (rc = kp_ingest_begin(r->in, e))) return rc;
     r->in_batch++;
-    r->x->n.inputs++;
-    rc = kp_ingest_capsule(r->in, p, n, on_result, r->x, e);
+    r->x->inputs++;
+    rc = kp_ingest_capsule(r->in, p, n, cli_ingest_print, r->x, e);
     if (rc) return rc;
     show_progress(r->x);
     if (r->in_batch >= r->batch) return flush(r, e);
@@ -183,8 +174,8 @@ static int feed_file(runner *r, const char *path, kp_error *e)
     int rc = file_read_all(path, INGEST_FILE_MAX, &data, &n, e);
     if (rc == KP_E_LIMIT) {
         /* too big to read: refused unread and unlogged, said so here */
-        r->x->n.inputs++;
-        r->x->n.rejected++;
+        r->x->inputs++;
+        r->x->rejected++;
         fprintf(stderr, "kapsule: E_CAPSULE_LIMIT: %s is larger than %u bytes; not read\n", path,
                 INGEST_FILE_MAX);
         return KP_OK;
@@ -344,14 +335,14 @@ int cli_ingest(int argc, char **argv)
             char **paths = NULL;
             size_t n = 0;
             rc = list_dir(pos[i], &paths, &n, &e);
-            x.n.total += n;
+            x.total += n;
             for (size_t k = 0; rc == KP_OK && k < n; k++) rc = feed_file(&r, paths[k], &e);
             for (size_t k = 0; k < n; k++) free(paths[k]);
             free(paths);
         } else if (strcmp(pos[i], "-") == 0) {
             rc = feed_stream(&r, &e);
         } else {
-            x.n.total++;
+            x.total++;
             rc = feed_file(&r, pos[i], &e);
         }
     }
@@ -369,9 +360,9 @@ int cli_ingest(int argc, char **argv)
     } else {
         if (!json)
             fprintf(stderr, "%llu accepted, %llu rejected, %llu pending, %llu duplicate\n",
-                    (unsigned long long)x.n.accepted, (unsigned long long)x.n.rejected,
-                    (unsigned long long)x.n.pending, (unsigned long long)x.n.duplicate);
-        status = x.n.rejected ? 1 : 0;
+                    (unsigned long long)x.accepted, (unsigned long long)x.rejected,
+                    (unsigned long long)x.pending, (unsigned long long)x.duplicate);
+        status = x.rejected ? 1 : 0;
     }
     kp_ingest_free(in);
     kp_store_close(st);

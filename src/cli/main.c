@@ -15,6 +15,8 @@ static const struct {
     {"dag", cli_dag, "the capsule DAG: show, ancestors, heads"},
     {"errors", cli_errors, "list every status code, its exit status and meaning"},
     {"exec", cli_exec, "run an exported function of a WebAssembly module"},
+    {"export", cli_export, "write a store's capsules and their modules to a snapshot file"},
+    {"import", cli_import, "ingest a snapshot file: every capsule verified and run again"},
     {"ingest", cli_ingest, "receive capsules: verify, decrypt, run their logic, store, log"},
     {"inspect", cli_inspect, "show every field of a capsule and check its signature"},
     {"key", cli_key, "identities: new, list, show, export, import"},
