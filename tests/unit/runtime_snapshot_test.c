@@ -12,32 +12,10 @@
 #include <unistd.h>
 
 #include "runtime/runtime.h"
+#include "faultvfs.h"
 #include "test.h"
+#include "testdir.h"
 #include "util/error.h"
-
-static char tmp_root[256];
-
-static const char *fresh_dir(const char *name)
-{
-    static char dir[512];
-    char cmd[600];
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof tmp_root, "/tmp/kp_snapshot_test.XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) abort();
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 /* Modules with no imports: kapsule_run returns 0 (accept) or 1 (reject). */
 #define MOD(body...)                                                                     \
@@ -67,7 +45,7 @@ typedef struct env {
 static void env_open(env *e, const char *name)
 {
     kp_error err;
-    if (kp_store_open(fresh_dir(name), KP_STORE_CREATE, &e->st, &err)) abort();
+    if (kp_store_open(test_dir(name, 1), KP_STORE_CREATE, &e->st, &err)) abort();
     kp_ingest_opts o;
     memset(&o, 0, sizeof o);
     o.now = 1700000000;
@@ -400,151 +378,6 @@ TEST(parse_survives_every_allocation_failure)
     fixture_close(&f);
 }
 
-/* ---- a failing disk: a VFS over the default one whose writes fail with
-   SQLITE_FULL once armed, after a countdown ---- */
-
-static sqlite3_vfs *real_vfs;
-static long writes_left = -1; /* -1: never fail */
-
-typedef struct ffile {
-    sqlite3_file base;
-    sqlite3_file *real; /* follows this struct in the same allocation */
-} ffile;
-
-#define REAL(f) (((ffile *)(f))->real)
-static int f_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
-static int f_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o)
-{
-    return REAL(f)->pMethods->xRead(REAL(f), p, n, o);
-}
-static int f_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o)
-{
-    if (writes_left == 0) return SQLITE_FULL;
-    if (writes_left > 0) writes_left--;
-    return REAL(f)->pMethods->xWrite(REAL(f), p, n, o);
-}
-static int f_truncate(sqlite3_file *f, sqlite3_int64 n)
-{
-    return REAL(f)->pMethods->xTruncate(REAL(f), n);
-}
-static int f_sync(sqlite3_file *f, int fl) { return REAL(f)->pMethods->xSync(REAL(f), fl); }
-static int f_size(sqlite3_file *f, sqlite3_int64 *n)
-{
-    return REAL(f)->pMethods->xFileSize(REAL(f), n);
-}
-static int f_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
-static int f_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
-static int f_check(sqlite3_file *f, int *r)
-{
-    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r);
-}
-static int f_fcntl(sqlite3_file *f, int op, void *a)
-{
-    return REAL(f)->pMethods->xFileControl(REAL(f), op, a);
-}
-static int f_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
-static int f_dev(sqlite3_file *f) { return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
-static int f_shmmap(sqlite3_file *f, int i, int sz, int ext, void volatile **pp)
-{
-    return REAL(f)->pMethods->xShmMap(REAL(f), i, sz, ext, pp);
-}
-static int f_shmlock(sqlite3_file *f, int off, int n, int fl)
-{
-    return REAL(f)->pMethods->xShmLock(REAL(f), off, n, fl);
-}
-static void f_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
-static int f_shmunmap(sqlite3_file *f, int del)
-{
-    return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
-static int f_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
-{
-    *pp = NULL; /* no memory-mapped reads: every access goes through xRead */
-    (void)f, (void)o, (void)n;
-    return SQLITE_OK;
-}
-static int f_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
-{
-    (void)f, (void)o, (void)p;
-    return SQLITE_OK;
-}
-static const sqlite3_io_methods f_methods = {
-    3,       f_close,  f_read,   f_write,   f_truncate,  f_sync,      f_size,
-    f_lock,  f_unlock, f_check,  f_fcntl,   f_sector,    f_dev,       f_shmmap,
-    f_shmlock, f_shmbarrier, f_shmunmap, f_fetch, f_unfetch};
-
-static int v_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
-{
-    ffile *ff = (ffile *)f;
-    ff->real = (sqlite3_file *)(ff + 1);
-    int rc = real_vfs->xOpen(real_vfs, name, ff->real, flags, out);
-    ff->base.pMethods = rc == SQLITE_OK && ff->real->pMethods ? &f_methods : NULL;
-    (void)v;
-    return rc;
-}
-static int v_delete(sqlite3_vfs *v, const char *n, int s)
-{
-    (void)v;
-    return real_vfs->xDelete(real_vfs, n, s);
-}
-static int v_access(sqlite3_vfs *v, const char *n, int fl, int *r)
-{
-    (void)v;
-    return real_vfs->xAccess(real_vfs, n, fl, r);
-}
-static int v_full(sqlite3_vfs *v, const char *n, int sz, char *out)
-{
-    (void)v;
-    return real_vfs->xFullPathname(real_vfs, n, sz, out);
-}
-static int v_random(sqlite3_vfs *v, int n, char *out)
-{
-    (void)v;
-    return real_vfs->xRandomness(real_vfs, n, out);
-}
-static int v_sleep(sqlite3_vfs *v, int us)
-{
-    (void)v;
-    return real_vfs->xSleep(real_vfs, us);
-}
-static int v_time(sqlite3_vfs *v, double *t)
-{
-    (void)v;
-    return real_vfs->xCurrentTime(real_vfs, t);
-}
-static int v_lasterr(sqlite3_vfs *v, int n, char *s)
-{
-    (void)v;
-    return real_vfs->xGetLastError ? real_vfs->xGetLastError(real_vfs, n, s) : 0;
-}
-static int v_time64(sqlite3_vfs *v, sqlite3_int64 *t)
-{
-    (void)v;
-    return real_vfs->xCurrentTimeInt64(real_vfs, t);
-}
-static sqlite3_vfs fault_vfs;
-
-static void fault_vfs_register(void)
-{
-    if (real_vfs) return;
-    real_vfs = sqlite3_vfs_find(NULL);
-    memset(&fault_vfs, 0, sizeof fault_vfs);
-    fault_vfs.iVersion = 2;
-    fault_vfs.szOsFile = (int)sizeof(ffile) + real_vfs->szOsFile;
-    fault_vfs.mxPathname = real_vfs->mxPathname;
-    fault_vfs.zName = "snapfault";
-    fault_vfs.xOpen = v_open;
-    fault_vfs.xDelete = v_delete;
-    fault_vfs.xAccess = v_access;
-    fault_vfs.xFullPathname = v_full;
-    fault_vfs.xRandomness = v_random;
-    fault_vfs.xSleep = v_sleep;
-    fault_vfs.xCurrentTime = v_time;
-    fault_vfs.xGetLastError = v_lasterr;
-    fault_vfs.xCurrentTimeInt64 = v_time64;
-    if (sqlite3_vfs_register(&fault_vfs, 0) != SQLITE_OK) abort();
-}
-
 static uint64_t count_rows(kp_store *st, const char *sql)
 {
     sqlite3_stmt *s;
@@ -565,26 +398,26 @@ TEST(a_disk_full_at_every_write_of_an_import_leaves_whole_capsules_only)
     CHECK_EQ(kp_snapshot_export(f.a.st, 0, &snap, &len, &err), KP_OK);
     kp_snapshot *s;
     CHECK_EQ(kp_snapshot_parse(snap, len, &s, &err), KP_OK);
-    fault_vfs_register();
+    if (faultvfs_register()) abort();
     int failures = 0, done = 0;
     for (long n = 0; n < 400 && !done; n++) {
         char name[32];
         snprintf(name, sizeof name, "fault%ld", n);
-        const char *dir = fresh_dir(name);
+        const char *dir = test_dir(name, 1);
         kp_store *st = NULL;
         kp_ingest *in = NULL;
-        writes_left = -1;
+        faultvfs_arm(0, FAULTVFS_OFF);
         CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, store_migrations, store_migration_count,
-                                 "snapfault", &st, &err),
+                                 FAULTVFS_NAME, &st, &err),
                  KP_OK);
         kp_ingest_opts o;
         memset(&o, 0, sizeof o);
         o.now = 1700000000;
         o.origin = "kapsule/snaptest";
         CHECK_EQ(kp_ingest_new(st, &o, &in, &err), KP_OK);
-        writes_left = n;
+        faultvfs_arm((uint64_t)n + 1, FAULTVFS_FULL_PERSIST);
         int rc = kp_snapshot_import(in, s, 1, NULL, NULL, NULL, &err);
-        writes_left = -1;
+        faultvfs_arm(0, FAULTVFS_OFF);
         if (rc == KP_OK) {
             done = 1;
         } else {
