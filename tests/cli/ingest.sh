@@ -266,7 +266,8 @@ expect_ok "dag show of a task" $K dag show "$TASK" --json
 check "a task is an agent.task naming its goal as parent" $PY -c "
 import json; d = json.load(open('$OUT'))
 assert d['type'] == 'agent.task' and d['parents'] == ['$GOAL'], d"
-NODEPK=$($PY -c "import base64,sys; print(base64.b64decode(sys.argv[1].split('+')[2])[1:].hex())" "$($K log vkey)")
+VKEY=$($K log vkey)
+NODEPK=$($PY -c "import base64,sys; print(base64.b64decode(sys.argv[1].split('+', 2)[2])[1:].hex())" "$VKEY")
 check "signed by the node's key" $PY -c "
 import json; d = json.load(open('$OUT')); assert d['author'] == 'ed25519:$NODEPK', d['author']"
 expect_ok "a goal of nine steps under an emit budget of three" $K ingest --json --policy "$T/agent.json" "$T/g9.kapsule"
