@@ -887,7 +887,9 @@ KP_API void kp_ingest_free(kp_ingest *in);
  * failure: KP_OK is returned and the rejection is logged. A failure (the
  * store's codes: E_DISK_FULL, E_IO, E_STORE_BUSY, E_NOMEM...) leaves the
  * store as it was before that capsule's unit; capsules finished earlier in
- * the call (or the batch) are kept.
+ * the call (or the batch) are kept. Ingesting a stored capsule again
+ * (a duplicate) also releases whatever still waits for it, so that
+ * retrying a call that failed half-way through its releases finishes them.
  */
 KP_API int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_ingest_fn fn,
                              void *ud, kp_error *err);
