@@ -218,8 +218,8 @@ static void final_digest(kp_store *st, uint8_t out[32])
     static const char *const q[] = {
         "SELECT id, bytes FROM capsules WHERE type != 'resume' ORDER BY id",
         "SELECT child, parent FROM edges ORDER BY child, parent",
-        "SELECT capsule, module, verdict, reason, result, fuel, transcript_root, policy_hash"
-        " FROM results ORDER BY capsule",
+        ("SELECT capsule, module, verdict, reason, result, fuel, transcript_root, policy_hash"
+         " FROM results ORDER BY capsule"),
         "SELECT id, bytes FROM pending ORDER BY id",
         "SELECT * FROM kv ORDER BY module, key",
     };
