@@ -928,7 +928,9 @@ KP_API const char *kp_ingest_body_name(kp_ingest_body b);
 /*
  * The store checked against its audit log (what kp_log_verify cannot see):
  * every stored capsule's bytes must hash to the SHA-256 its accept entry
- * records, parse, and have the id the entry and the row name; every stored
+ * records, parse, and have the id the entry and the row name, and the
+ * columns and DAG edges stored beside them (type, author, creation time,
+ * logic module, encrypted flag, parents) must be what the bytes say; every stored
  * result must match its entry's run (module, verdict, fuel, result hash,
  * transcript root, policy hash); every accept entry must have its capsule
  * stored. Faults go to fn (places KP_LOG_AT_CAPSULE / _RESULT / _ENTRY,
