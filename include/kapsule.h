@@ -887,7 +887,9 @@ KP_API void kp_ingest_free(kp_ingest *in);
  * failure: KP_OK is returned and the rejection is logged. A failure (the
  * store's codes: E_DISK_FULL, E_IO, E_STORE_BUSY, E_NOMEM...) leaves the
  * store as it was before that capsule's unit; capsules finished earlier in
- * the call (or the batch) are kept.
+ * the call (or the batch) are kept. Ingesting a stored capsule again
+ * (a duplicate) also releases whatever still waits for it, so that
+ * retrying a call that failed half-way through its releases finishes them.
  */
 KP_API int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_ingest_fn fn,
                              void *ud, kp_error *err);
@@ -1033,7 +1035,9 @@ KP_API int kp_snapshot_import(kp_ingest *in, const kp_snapshot *s, size_t batch,
 /*
  * The store checked against its audit log (what kp_log_verify cannot see):
  * every stored capsule's bytes must hash to the SHA-256 its accept entry
- * records, parse, and have the id the entry and the row name; every stored
+ * records, parse, and have the id the entry and the row name, and the
+ * columns and DAG edges stored beside them (type, author, creation time,
+ * logic module, encrypted flag, parents) must be what the bytes say; every stored
  * result must match its entry's run (module, verdict, fuel, result hash,
  * transcript root, policy hash); every accept entry must have its capsule
  * stored. Faults go to fn (places KP_LOG_AT_CAPSULE / _RESULT / _ENTRY,

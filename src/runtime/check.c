@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "runtime/runtime.h"
+#include "store/db.h"
 #include "util/error.h"
 
 typedef struct vctx {
@@ -66,6 +67,71 @@ static int read_entry(vctx *v, uint64_t idx, kp_error *err)
     return rc;
 }
 
+/*
+ * The columns and edges stored beside a capsule are read from its bytes at
+ * ingest (dag heads --type, dag ancestors and the logic's host calls use
+ * them), so the bytes vouch for them: *what names the first that differs.
+ */
+static int check_derived(vctx *v, const kp_capsule *c, const uint8_t id[32], const char **what,
+                         kp_error *err)
+{
+    sqlite3_stmt *s;
+    size_t alen;
+    const uint8_t *author = kp_capsule_author(c, &alen), *logic = kp_capsule_logic(c);
+    uint64_t created = kp_capsule_created(c);
+    int rc = store_stmt(v->st,
+                        "SELECT type, author_alg, author, created, logic, encrypted"
+                        " FROM capsules WHERE id = ?1",
+                        &s, err);
+    if (rc) return rc;
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        store_done(s);
+        return err_set(err, KP_E_IO, "reading capsule columns: %s", sqlite3_errmsg(v->st->db));
+    }
+    const char *type = (const char *)sqlite3_column_text(s, 0);
+    if (!type || strcmp(type, kp_capsule_type(c)) != 0 ||
+        sqlite3_column_type(s, 0) != SQLITE_TEXT)
+        *what = "type";
+    else if (sqlite3_column_int64(s, 1) != (int64_t)kp_capsule_alg(c) ||
+             (size_t)sqlite3_column_bytes(s, 2) != alen ||
+             memcmp(sqlite3_column_blob(s, 2), author, alen) != 0)
+        *what = "author";
+    else if (sqlite3_column_int64(s, 3) != (created > INT64_MAX ? INT64_MAX : (int64_t)created))
+        *what = "creation time";
+    else if (logic ? sqlite3_column_bytes(s, 4) != 32 ||
+                         memcmp(sqlite3_column_blob(s, 4), logic, 32) != 0
+                   : sqlite3_column_type(s, 4) != SQLITE_NULL)
+        *what = "logic module";
+    else if (sqlite3_column_int64(s, 5) != (kp_capsule_encrypted(c) ? 1 : 0))
+        *what = "encrypted flag";
+    store_done(s);
+    if (*what) return KP_OK;
+    /* its edges: exactly one per parent the bytes name */
+    size_t np = kp_capsule_parent_count(c), n = 0;
+    rc = store_stmt(v->st, "SELECT parent FROM edges WHERE child = ?1", &s, err);
+    if (rc) return rc;
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && !*what) {
+        const uint8_t *p = sqlite3_column_blob(s, 0);
+        int found = 0;
+        for (size_t i = 0; p && sqlite3_column_bytes(s, 0) == 32 && i < np && !found; i++)
+            found = memcmp(kp_capsule_parent_at(c, i), p, 32) == 0;
+        if (!found) *what = "edges";
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rc = err_set(err, KP_E_IO, "reading edges: %s", sqlite3_errmsg(v->st->db));
+        store_done(s);
+        return rc;
+    }
+    store_done(s);
+    /* parents are distinct (the parser refuses duplicates), so the count
+       and the membership above make the sets equal */
+    if (!*what && n != np) *what = "edges";
+    return KP_OK;
+}
+
 static int check_capsule(void *ud, const uint8_t *id, const uint8_t *bytes, size_t len,
                          uint64_t log_idx, kp_error *err)
 {
@@ -100,11 +166,19 @@ static int check_capsule(void *ud, const uint8_t *id, const uint8_t *bytes, size
     kp_capsule *c = NULL;
     rc = kp_capsule_parse(bytes, len, NULL, &c, &e);
     if (rc == KP_E_NOMEM) return err_set(err, rc, "out of memory");
-    if (rc || memcmp(kp_capsule_id(c), id, 32) != 0)
+    if (rc || memcmp(kp_capsule_id(c), id, 32) != 0) {
         problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_CAPSULE, log_idx,
                 "capsule %s: its stored bytes are not a capsule with that id", hex);
+        kp_capsule_free(c);
+        return KP_OK;
+    }
+    const char *what = NULL;
+    rc = check_derived(v, c, id, &what, err);
+    if (rc == KP_OK && what)
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_CAPSULE, log_idx,
+                "capsule %s: its stored %s disagrees with its bytes", hex, what);
     kp_capsule_free(c);
-    return KP_OK;
+    return rc;
 }
 
 static int check_result(void *ud, const store_result *r, kp_error *err)

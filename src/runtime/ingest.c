@@ -555,7 +555,14 @@ static int unit(kp_ingest *in, const uint8_t *data, size_t len, const uint8_t *p
     }
     rc = store_unit_end(in->st, &u, rc, err);
     if (rc) goto out;
-    if (j->res.status == KP_INGEST_ACCEPTED) rc = queue_push(in, j->res.id, err);
+    /* A stored duplicate drains too: without a batch a parent and the
+       children it releases commit one by one, so a failure in a child's
+       unit leaves the parent stored and the child pending; ingesting the
+       parent again is how that is retried, and it must release the child
+       (else the child would wait for ever for a parent that is there). */
+    if (j->res.status == KP_INGEST_ACCEPTED ||
+        (j->res.status == KP_INGEST_DUPLICATE && !pending_id))
+        rc = queue_push(in, j->res.id, err);
     if (fn) fn(ud, &j->res);
 out:
     mem_free(j, sizeof *j);

@@ -1,0 +1,307 @@
+/*
+ * runtime_crash_test.c: SIGKILL at 20 seeded points of a batch ingest
+ * (crashloop.h). The child re-ingests one long stream from its start
+ * (duplicates change nothing): a DAG of posts and comments, comments that
+ * arrive before their post (pending, then released), blocklist updates
+ * and comments judged by the blocklist guest (some rejected), in batches
+ * of 1..8, acknowledging each accepted capsule once the commit covering
+ * it returns and each checkpoint it signs with the node key. After each
+ * kill: integrity, kp_log_verify, kp_runtime_verify, every acknowledged
+ * capsule stored with its exact bytes, and a new checkpoint consistent
+ * with every note handed out. Finally the stream is run to its end and
+ * the capsules, edges, results and child storage must equal those of a
+ * run that was never killed. KP_CRASH_SEED=N replays a seed.
+ */
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "crashloop.h"
+#include "hosttest.h"
+#include "ingestkit.h"
+#include "runtime/runtime.h"
+#include "store/db.h"
+#include "store/store.h"
+
+#define ROUNDS 20
+#define N 600
+
+static char tmp_root[256];
+
+static const char *path_of(const char *name)
+{
+    static char dir[2][512];
+    static int next;
+    if (!tmp_root[0]) {
+        /* the page cache survives SIGKILL on any file system: tmpfs will do */
+        struct stat sb;
+        const char *t = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
+        snprintf(tmp_root, sizeof tmp_root, "%s/kp_rtcrash_test.XXXXXX", t);
+        if (!mkdtemp(tmp_root)) abort();
+    }
+    char *d = dir[next++ % 2];
+    snprintf(d, 512, "%s/%s", tmp_root, name);
+    return d;
+}
+
+__attribute__((destructor)) static void cleanup(void)
+{
+    char cmd[300];
+    if (!tmp_root[0]) return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
+}
+
+static kp_policy *pol;
+static kp_key *alice, *bob;
+static uint8_t *bl_wasm;
+static size_t bl_len;
+static ik_caps stream[N];
+static unsigned resumes;
+
+/*
+ * Capsule i by i % 10: 0 a post; 1..6 comments on this decade's post,
+ * every third judged by the blocklist; 7 a comment on the next decade's
+ * post (pending until it comes); 8 a blocklist.update adding "t<i>";
+ * 9 a comment saying "t<i-1>" (rejected by the update just before).
+ */
+static void make_stream(void)
+{
+    uint8_t bl[32], body[64];
+    char text[64];
+    kp_module_id(bl_wasm, bl_len, bl);
+    /* posts first: comments name them */
+    for (int i = 0; i < N; i += 10) {
+        snprintf(text, sizeof text, "post %d", i);
+        if (ik_pack_text(alice, "post", text, NULL, 0, NULL, i, &stream[i])) abort();
+    }
+    for (int i = 0; i < N; i++) {
+        int r = i % 10, bad = 0;
+        if (r == 0) continue;
+        int post = i - r;
+        snprintf(text, sizeof text, "comment %d", i);
+        if (r <= 6) {
+            bad = ik_pack_text(bob, "comment", text, (const uint8_t(*)[32])stream[post].id, 1,
+                               i % 3 == 0 ? bl : NULL, i, &stream[i]);
+        } else if (r == 7) {
+            int next = post + 10 < N ? post + 10 : post;
+            bad = ik_pack_text(bob, "comment", text, (const uint8_t(*)[32])stream[next].id, 1,
+                               NULL, i, &stream[i]);
+        } else if (r == 8) {
+            snprintf(text, sizeof text, "t%d", i);
+            size_t n = ik_update_body(text, body);
+            bad = ik_pack(alice, "blocklist.update", body, n, NULL, 0, bl, i, &stream[i]);
+        } else {
+            snprintf(text, sizeof text, "t%d", i - 1);
+            bad = ik_pack_text(bob, "comment", text, (const uint8_t(*)[32])stream[post].id, 1, bl,
+                               i, &stream[i]);
+        }
+        if (bad) abort();
+    }
+}
+
+static int index_of(const uint8_t id[32])
+{
+    for (int i = 0; i < N; i++)
+        if (memcmp(stream[i].id, id, 32) == 0) return i;
+    return -1;
+}
+
+/* The accepted outcomes of the open batch, acknowledged after its commit. */
+typedef struct batch {
+    int n;
+    int idx[4 * N];
+} batch;
+
+static void on_result(void *ud, const kp_ingest_result *r)
+{
+    batch *b = ud;
+    if (r->status == KP_INGEST_ACCEPTED && r->has_id && b->n < 4 * N) {
+        int i = index_of(r->id);
+        if (i >= 0) b->idx[b->n++] = i;
+    }
+}
+
+/* Registers the module (again: idempotent), then the whole stream. */
+static int run_stream(kp_store *st, int out, uint64_t seed, kp_error *e)
+{
+    static batch b;
+    uint64_t rng = seed;
+    size_t pklen;
+    uint8_t id[32];
+    char note[KP_LOG_NOTE_MAX];
+    kp_ingest *in = ik_pipeline(st, &pol, e);
+    if (!in) return 20;
+    const uint8_t *pk = kp_key_public(alice, &pklen);
+    if (kp_ingest_module_add(in, bl_wasm, bl_len, kp_key_get_alg(alice), pk, pklen, id, NULL,
+                             NULL, NULL, e))
+        return 21;
+    int at = 0, batches = 0;
+    while (at < N) {
+        int n = 1 + (int)(crashloop_rand(&rng) % 8);
+        b.n = 0;
+        if (kp_ingest_begin(in, e)) return 22;
+        for (int k = 0; k < n && at < N; k++, at++)
+            if (kp_ingest_capsule(in, stream[at].bytes, stream[at].len, on_result, &b, e))
+                return 23;
+        if (kp_ingest_commit(in, e)) return 24;
+        for (int k = 0; out >= 0 && k < b.n; k++)
+            if (crashloop_ack(out, "%d", b.idx[k])) return 25;
+        if (++batches % 3 == 0) {
+            if (kp_ingest_checkpoint(in, note, e)) return 26;
+            if (out >= 0 && crashloop_note(out, note)) return 27;
+        }
+    }
+    kp_ingest_free(in);
+    return 0;
+}
+
+static int child(const char *dir, int out, uint64_t seed, void *ud)
+{
+    kp_store *st;
+    kp_error e;
+    if (kp_store_open(dir, KP_STORE_CREATE, &st, &e)) return 10;
+    int rc = run_stream(st, out, seed, &e);
+    kp_store_close(st);
+    return rc;
+}
+
+/* Token "I": stream[I] is stored with its exact bytes. */
+static int check_ack(kp_store *st, const char *token, void *ud, char *why, size_t cap)
+{
+    int i = atoi(token);
+    buf b = {0};
+    kp_error e;
+    if (i < 0 || i >= N) {
+        snprintf(why, cap, "bad token %s", token);
+        return -1;
+    }
+    if (store_capsule_get(st, stream[i].id, &b, NULL, NULL, &e) != KP_OK) {
+        snprintf(why, cap, "capsule %d: %s", i, e.msg);
+        return -1;
+    }
+    int same = b.len == stream[i].len && memcmp(b.p, stream[i].bytes, b.len) == 0;
+    buf_free(&b);
+    if (!same) {
+        snprintf(why, cap, "capsule %d: bytes changed", i);
+        return -1;
+    }
+    return 0;
+}
+
+/* After a kill: the store agrees with its log, then one new capsule (not
+   part of the stream, no logic) so that the next checkpoint grows. */
+static int resume(kp_store *st, void *ud, kp_error *err)
+{
+    char text[32];
+    ik_caps c;
+    int rc = kp_runtime_verify(st, NULL, NULL, NULL, err);
+    if (rc) return rc;
+    kp_ingest *in = ik_pipeline(st, &pol, err);
+    if (!in) return err->code ? err->code : KP_E_NOMEM;
+    snprintf(text, sizeof text, "resume %u", resumes++);
+    if (ik_pack_text(bob, "resume", text, NULL, 0, NULL, 1, &c)) {
+        kp_ingest_free(in);
+        return KP_E_NOMEM;
+    }
+    rc = kp_ingest_capsule(in, c.bytes, c.len, NULL, NULL, err);
+    free(c.bytes);
+    kp_ingest_free(in);
+    return rc;
+}
+
+/* What an uninterrupted run must also reach (the log differs: rejections
+   are logged again on every pass, and the resume capsules are extra). */
+static void final_digest(kp_store *st, uint8_t out[32])
+{
+    static const char *const q[] = {
+        "SELECT id, bytes FROM capsules WHERE type != 'resume' ORDER BY id",
+        "SELECT child, parent FROM edges ORDER BY child, parent",
+        ("SELECT capsule, module, verdict, reason, result, fuel, transcript_root, policy_hash"
+         " FROM results ORDER BY capsule"),
+        "SELECT id, bytes FROM pending ORDER BY id",
+        "SELECT * FROM kv ORDER BY module, key",
+    };
+    crypto_hash_sha256_state h;
+    kp_error e;
+    crypto_hash_sha256_init(&h);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+        if (faultloop_sql_digest(st, q[i], &h, &e)) memset(out, 0, 32);
+    crypto_hash_sha256_final(&h, out);
+}
+
+static long long count(kp_store *st, const char *sql)
+{
+    sqlite3_stmt *s;
+    long long v = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return v;
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+TEST(sigkill_during_a_batch_ingest_loses_nothing_acknowledged)
+{
+    kp_error e;
+    uint64_t seed;
+    uint8_t sk[KP_LOG_SK_BYTES];
+    const char *env = getenv("KP_CRASH_SEED");
+    if (env && *env) seed = strtoull(env, NULL, 10);
+    else seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    printf("# crash seed %llu (KP_CRASH_SEED=%llu replays it)\n", (unsigned long long)seed,
+           (unsigned long long)seed);
+    fflush(stdout);
+    bl_wasm = ht_guest("blocklist", &bl_len);
+    CHECK(bl_wasm != NULL);
+    CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &alice, &e), KP_OK);
+    CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &bob, &e), KP_OK);
+    make_stream();
+
+    /* the node key first, so that the driver signs with the child's key */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path_of("store"));
+    CHECK(mkdir(dir, 0700) == 0);
+    CHECK_EQ(rt_node_key(dir, sk, &e), KP_OK);
+
+    crashloop_op op = {"batch ingest", child, check_ack, resume, IK_ORIGIN, sk, NULL};
+    crashloop_report rep;
+    char why[512];
+    int rc = crashloop_run(dir, &op, ROUNDS, seed, &rep, why, sizeof why);
+    CHECK_MSG(rc == 0, "%.360s", why);
+    printf("# %u rounds, %u killed mid-run, %llu capsules acknowledged, %llu checkpoints\n",
+           rep.rounds, rep.kills, (unsigned long long)rep.acks, (unsigned long long)rep.notes);
+    CHECK_EQ(rep.rounds, ROUNDS);
+    CHECK(rep.kills >= ROUNDS / 2);
+    CHECK(rep.acks > 0);
+    CHECK(rep.notes > 0);
+
+    /* run the stream to its end, and once more on a store never killed */
+    kp_store *st, *ref;
+    uint8_t got[32], want[32];
+    CHECK_EQ(kp_store_open(dir, 0, &st, &e), KP_OK);
+    CHECK_EQ(run_stream(st, -1, seed, &e), 0);
+    CHECK_EQ(kp_runtime_verify(st, NULL, NULL, NULL, &e), KP_OK);
+    final_digest(st, got);
+    char rdir[512];
+    snprintf(rdir, sizeof rdir, "%s", path_of("reference"));
+    CHECK_EQ(kp_store_open(rdir, KP_STORE_CREATE, &ref, &e), KP_OK);
+    CHECK_EQ(run_stream(ref, -1, seed + 1, &e), 0);
+    final_digest(ref, want);
+    /* the stream did what it is meant to: releases, logic, rejections */
+    CHECK_EQ(count(ref, "SELECT count(*) FROM pending"), 0);
+    CHECK(count(ref, "SELECT count(*) FROM results") > 0);
+    CHECK(count(ref, "SELECT count(*) FROM capsules") < N); /* the spam was rejected */
+    CHECK(count(ref, "SELECT count(*) FROM kv") > 0);
+    CHECK_MSG(memcmp(got, want, 32) == 0, "the killed store ended elsewhere than a clean run");
+    printf("# final: %lld capsules, %lld results, same as a run never killed\n",
+           count(st, "SELECT count(*) FROM capsules WHERE type != 'resume'"),
+           count(st, "SELECT count(*) FROM results"));
+    kp_store_close(st);
+    kp_store_close(ref);
+    for (int i = 0; i < N; i++) free(stream[i].bytes);
+    free(bl_wasm);
+    kp_key_free(alice);
+    kp_key_free(bob);
+    kp_policy_free(pol);
+}
