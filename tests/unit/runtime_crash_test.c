@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "crashloop.h"
 #include "hosttest.h"
 #include "ingestkit.h"
@@ -26,32 +27,6 @@
 
 #define ROUNDS 20
 #define N 600
-
-static char tmp_root[256];
-
-static const char *path_of(const char *name)
-{
-    static char dir[2][512];
-    static int next;
-    if (!tmp_root[0]) {
-        /* the page cache survives SIGKILL on any file system: tmpfs will do */
-        struct stat sb;
-        const char *t = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(tmp_root, sizeof tmp_root, "%s/kp_rtcrash_test.XXXXXX", t);
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    char *d = dir[next++ % 2];
-    snprintf(d, 512, "%s/%s", tmp_root, name);
-    return d;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 static kp_policy *pol;
 static kp_key *alice, *bob;
@@ -260,7 +235,7 @@ TEST(sigkill_during_a_batch_ingest_loses_nothing_acknowledged)
 
     /* the node key first, so that the driver signs with the child's key */
     char dir[512];
-    snprintf(dir, sizeof dir, "%s", path_of("store"));
+    snprintf(dir, sizeof dir, "%s", test_dir("store", 0));
     CHECK(mkdir(dir, 0700) == 0);
     CHECK_EQ(rt_node_key(dir, sk, &e), KP_OK);
 
@@ -284,7 +259,7 @@ TEST(sigkill_during_a_batch_ingest_loses_nothing_acknowledged)
     CHECK_EQ(kp_runtime_verify(st, NULL, NULL, NULL, &e), KP_OK);
     final_digest(st, got);
     char rdir[512];
-    snprintf(rdir, sizeof rdir, "%s", path_of("reference"));
+    snprintf(rdir, sizeof rdir, "%s", test_dir("reference", 0));
     CHECK_EQ(kp_store_open(rdir, KP_STORE_CREATE, &ref, &e), KP_OK);
     CHECK_EQ(run_stream(ref, -1, seed + 1, &e), 0);
     final_digest(ref, want);

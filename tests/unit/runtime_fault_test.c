@@ -13,37 +13,12 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "faultvfs.h"
 #include "hosttest.h"
 #include "ingestkit.h"
 #include "store/db.h"
 #include "store/store.h"
-
-static char tmp_root[256];
-
-static const char *path_of(const char *name)
-{
-    static char dir[4][512];
-    static int next;
-    if (!tmp_root[0]) {
-        /* tmpfs: the shim decides what fails, real fsyncs prove nothing here */
-        struct stat sb;
-        const char *t = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(tmp_root, sizeof tmp_root, "%s/kp_rtfault_test.XXXXXX", t);
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    char *d = dir[next++ % 4];
-    snprintf(d, 512, "%s/%s", tmp_root, name);
-    return d;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 /* What every operation works from: the base store's capsules and what the
    operations ingest, packed once so that every run ingests the same bytes. */
@@ -176,10 +151,10 @@ static void loop(const char *name, int (*run)(kp_store *, void *, kp_error *))
     faultloop_op op = {name, run, digest, NULL, NULL};
     faultloop_report rep;
     char why[512];
-    const char *base = path_of("base");
+    const char *base = test_dir("base", 0);
     struct stat sb;
     if (stat(base, &sb) != 0) make_base(base);
-    int rc = faultloop_run(base, path_of(name), &op, &rep, why, sizeof why);
+    int rc = faultloop_run(base, test_dir(name, 0), &op, &rep, why, sizeof why);
     CHECK_MSG(rc == 0, "%.360s", why);
     /* the loop must really have injected faults that the ingest saw */
     CHECK(rep.writes > 0);
@@ -250,11 +225,11 @@ TEST(a_fault_in_a_release_outside_a_batch_strands_nothing)
     char why[256];
     setup();
     CHECK_EQ(faultvfs_register(), SQLITE_OK);
-    const char *base = path_of("base");
+    const char *base = test_dir("base", 0);
     struct stat sb;
     if (stat(base, &sb) != 0) make_base(base);
     char work[512];
-    snprintf(work, sizeof work, "%s", path_of("unbatched"));
+    snprintf(work, sizeof work, "%s", test_dir("unbatched", 0));
     CHECK_EQ(open_copy(base, work, &st, &e), KP_OK);
     faultvfs_arm(0, FAULTVFS_OFF);
     CHECK_EQ(with_pipeline(st, 0, l, 1, &e), KP_OK);

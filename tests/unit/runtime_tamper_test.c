@@ -17,32 +17,10 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "testdir.h"
 #include "hosttest.h"
 #include "ingestkit.h"
 #include "store/db.h"
-
-static char tmp_root[256];
-
-static const char *path_of(const char *name)
-{
-    static char dir[512];
-    if (!tmp_root[0]) {
-        struct stat sb;
-        const char *t = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
-        snprintf(tmp_root, sizeof tmp_root, "%s/kp_tamper_test.XXXXXX", t);
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(dir, sizeof dir, "%s/%s", tmp_root, name);
-    return dir;
-}
-
-__attribute__((destructor)) static void cleanup(void)
-{
-    char cmd[300];
-    if (!tmp_root[0]) return;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", tmp_root);
-}
 
 static kp_policy *pol;
 
@@ -171,7 +149,7 @@ TEST(every_changed_byte_is_reported_at_its_place)
     kp_store *st;
     kp_error e;
     seen s;
-    const char *dir = path_of("store");
+    const char *dir = test_dir("store", 0);
     make_store(dir);
     CHECK_EQ(kp_store_open(dir, 0, &st, &e), KP_OK);
     CHECK_EQ(verify_all(st, &s), KP_OK);
@@ -270,7 +248,7 @@ TEST(the_shipped_database_refuses_updates_and_deletes)
     kp_store *st;
     kp_error e;
     seen s;
-    const char *dir = path_of("shipped");
+    const char *dir = test_dir("shipped", 0);
     make_store(dir);
     CHECK_EQ(kp_store_open(dir, 0, &st, &e), KP_OK);
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
@@ -309,7 +287,7 @@ TEST(changed_capsule_columns_and_edges_are_reported)
     kp_store *st;
     kp_error e;
     seen s;
-    const char *dir = path_of("columns");
+    const char *dir = test_dir("columns", 0);
     make_store(dir);
     CHECK_EQ(kp_store_open(dir, 0, &st, &e), KP_OK);
     CHECK_EQ(drop_triggers(st), 0);
