@@ -32,7 +32,7 @@ fi
 rm -rf "$H"
 mkdir -p "$H"
 touch "$H/.kapsule-demo"
-start=$(date +%s.%N)
+start=$(date +%s%N)
 step() { printf '\n== %s\n' "$*"; }
 
 echo "kapsule demo (store: $H)"
@@ -167,8 +167,8 @@ echo "the signed checkpoint (C2SP tlog-checkpoint):"
 "$K" log head | sed 's/^/  /'
 "$K" log verify
 
-end=$(date +%s.%N)
-printf '\ndemo done in %.1f s. Look around:\n' "$(echo "$end - $start" | bc -l)"
+ms=$((($(date +%s%N) - start) / 1000000))
+printf '\ndemo done in %d.%d s. Look around:\n' $((ms / 1000)) $((ms % 1000 / 100))
 cat <<EOF
   export KAPSULE_HOME=$H
   $K log head                   # the latest signed tree head
