@@ -134,9 +134,13 @@ static int step_once(kp_store *st, const char *sql, const char *what, kp_error *
     sqlite3_stmt *s;
     int rc = store_stmt(st, sql, &s, err);
     if (rc) return rc;
-    int src = sqlite3_step(s);
+    /* Stepped to the end: a statement that answers with a row (a pragma)
+       may still do its work, and report its failure, on the last step. */
+    int src;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+    }
     store_done(s);
-    if (src != SQLITE_DONE && src != SQLITE_ROW) return store_fail(st, src, what, err);
+    if (src != SQLITE_DONE) return store_fail(st, src, what, err);
     return KP_OK;
 }
 
@@ -248,11 +252,12 @@ static int query_int(kp_store *st, const char *sql, int64_t *v, kp_error *err)
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
     if (rc != SQLITE_OK) return store_fail(st, rc, "reading the store header", err);
     rc = sqlite3_step(s);
+    *v = 0;
     if (rc == SQLITE_ROW) {
+        /* the statement's error, if any, comes with its last step */
         *v = sqlite3_column_int64(s, 0);
-        rc = SQLITE_DONE;
-    } else if (rc == SQLITE_DONE) {
-        *v = 0;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        }
     }
     if (rc != SQLITE_DONE) {
         int code = store_fail(st, rc, "reading the store header", err);
