@@ -73,6 +73,21 @@ typedef struct cli_outcomes {
 } cli_outcomes;
 /* A kp_ingest_fn; ud is a cli_outcomes. */
 void cli_ingest_print(void *ud, const kp_ingest_result *r);
+/* The options ingest and import share (ingest.c). */
+typedef struct cli_pipeline {
+    const char *store, *policy;
+    uint8_t trust[KP_ID_BYTES];
+    int has_trust;
+    size_t batch; /* set the verb's default before parsing */
+} cli_pipeline;
+/* 1 when argv[*i] is --store, --policy, --trust-module or --batch (taken,
+   with its value); *status is then 0, or a usage failure for a missing
+   or bad value. 0 for any other argument. */
+int cli_pipeline_opt(const char *verb, int argc, char **argv, int *i, cli_pipeline *p,
+                     int *status);
+/* Opens (creating) p's store and a pipeline on it with p's policy and
+   trust module; on failure *st and *in hold what was opened (close both). */
+int cli_pipeline_open(const cli_pipeline *p, kp_store **st, kp_ingest **in, kp_error *e);
 int cli_export(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_modules(int argc, char **argv);

@@ -41,22 +41,13 @@ static void help(void)
            IMPORT_BATCH_DEFAULT);
 }
 
-static int parse_count(const char *s, size_t *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-') return 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || v == 0 || v > 1000000) return 0;
-    *out = (size_t)v;
-    return 1;
-}
-
 int cli_import(int argc, char **argv)
 {
-    const char *store = NULL, *policy = NULL, *val = NULL, *file = NULL;
-    uint8_t trust[KP_ID_BYTES];
-    int has_trust = 0, json = 0;
-    size_t batch = IMPORT_BATCH_DEFAULT;
+    const char *file = NULL;
+    cli_pipeline pl;
+    memset(&pl, 0, sizeof pl);
+    pl.batch = IMPORT_BATCH_DEFAULT;
+    int json = 0, status = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             help();
@@ -64,18 +55,8 @@ int cli_import(int argc, char **argv)
         }
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
-        } else if (cli_opt("--store", argc, argv, &i, &val)) {
-            if (!(store = val)) return cli_usage("import", "--store needs a folder");
-        } else if (cli_opt("--policy", argc, argv, &i, &val)) {
-            if (!(policy = val)) return cli_usage("import", "--policy needs a file");
-        } else if (cli_opt("--trust-module", argc, argv, &i, &val)) {
-            kp_error te;
-            if (!val || kp_id_parse(val, trust, &te))
-                return cli_usage("import", "--trust-module needs a module id (64 hex digits)");
-            has_trust = 1;
-        } else if (cli_opt("--batch", argc, argv, &i, &val)) {
-            if (!parse_count(val, &batch))
-                return cli_usage("import", "--batch needs a count from 1 to 1000000");
+        } else if (cli_pipeline_opt("import", argc, argv, &i, &pl, &status)) {
+            if (status) return status;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("import", "unknown option '%s'", argv[i]);
         } else if (file) {
@@ -105,16 +86,8 @@ int cli_import(int argc, char **argv)
     kp_snapshot_report rep = {0, 0};
     const kp_snapshot_info *h = kp_snapshot_header(snap);
     x.total = h->capsules;
-    rc = kp_store_open(cli_store_dir(store), KP_STORE_CREATE, &st, &e);
-    if (rc == KP_OK) {
-        kp_ingest_opts o;
-        memset(&o, 0, sizeof o);
-        o.policy_path = policy;
-        o.trust_module = has_trust ? trust : NULL;
-        rc = kp_ingest_new(st, &o, &in, &e);
-    }
-    if (rc == KP_OK) rc = kp_snapshot_import(in, snap, batch, cli_ingest_print, &x, &rep, &e);
-    int status;
+    rc = cli_pipeline_open(&pl, &st, &in, &e);
+    if (rc == KP_OK) rc = kp_snapshot_import(in, snap, pl.batch, cli_ingest_print, &x, &rep, &e);
     if (rc) {
         status = cli_fail(&e);
     } else {

@@ -262,12 +262,49 @@ static int parse_count(const char *s, size_t *out)
     return 1;
 }
 
+int cli_pipeline_opt(const char *verb, int argc, char **argv, int *i, cli_pipeline *p,
+                     int *status)
+{
+    const char *val = NULL;
+    const char *name = argv[*i];
+    *status = 0;
+    if (cli_opt("--store", argc, argv, i, &val)) {
+        p->store = val;
+    } else if (cli_opt("--policy", argc, argv, i, &val)) {
+        p->policy = val;
+    } else if (cli_opt("--trust-module", argc, argv, i, &val)) {
+        kp_error te;
+        if (val && kp_id_parse(val, p->trust, &te))
+            *status = cli_usage(verb, "--trust-module needs a module id (64 hex digits)");
+        p->has_trust = 1;
+    } else if (cli_opt("--batch", argc, argv, i, &val)) {
+        if (val && !parse_count(val, &p->batch))
+            *status = cli_usage(verb, "--batch needs a count from 1 to 1000000");
+    } else {
+        return 0;
+    }
+    if (!val) *status = cli_usage(verb, "%.*s needs a value", (int)strcspn(name, "="), name);
+    return 1;
+}
+
+int cli_pipeline_open(const cli_pipeline *p, kp_store **st, kp_ingest **in, kp_error *e)
+{
+    *st = NULL;
+    *in = NULL;
+    int rc = kp_store_open(cli_store_dir(p->store), KP_STORE_CREATE, st, e);
+    if (rc) return rc;
+    kp_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.policy_path = p->policy;
+    o.trust_module = p->has_trust ? p->trust : NULL;
+    return kp_ingest_new(*st, &o, in, e);
+}
+
 int cli_ingest(int argc, char **argv)
 {
-    const char *store = NULL, *policy = NULL, *val = NULL;
-    uint8_t trust[KP_ID_BYTES];
-    int has_trust = 0;
-    size_t batch = INGEST_BATCH_DEFAULT;
+    cli_pipeline pl;
+    memset(&pl, 0, sizeof pl);
+    pl.batch = INGEST_BATCH_DEFAULT;
     int json = 0, npos = 0, stdin_used = 0;
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
     if (!pos) return cli_failf(KP_E_NOMEM, "out of memory");
@@ -279,22 +316,8 @@ int cli_ingest(int argc, char **argv)
         }
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
-        } else if (cli_opt("--store", argc, argv, &i, &val)) {
-            if (!(store = val)) goto missing;
-        } else if (cli_opt("--policy", argc, argv, &i, &val)) {
-            if (!(policy = val)) goto missing;
-        } else if (cli_opt("--trust-module", argc, argv, &i, &val)) {
-            kp_error te;
-            if (!val || kp_id_parse(val, trust, &te)) {
-                status = cli_usage("ingest", "--trust-module needs a module id (64 hex digits)");
-                goto out;
-            }
-            has_trust = 1;
-        } else if (cli_opt("--batch", argc, argv, &i, &val)) {
-            if (!parse_count(val, &batch)) {
-                status = cli_usage("ingest", "--batch needs a count from 1 to 1000000");
-                goto out;
-            }
+        } else if (cli_pipeline_opt("ingest", argc, argv, &i, &pl, &status)) {
+            if (status) goto out;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             status = cli_usage("ingest", "unknown option '%s'", argv[i]);
             goto out;
@@ -319,15 +342,8 @@ int cli_ingest(int argc, char **argv)
     memset(&x, 0, sizeof x);
     x.json = json;
     x.progress = !json && isatty(2);
-    int rc = kp_store_open(cli_store_dir(store), KP_STORE_CREATE, &st, &e);
-    if (rc == KP_OK) {
-        kp_ingest_opts o;
-        memset(&o, 0, sizeof o);
-        o.policy_path = policy;
-        o.trust_module = has_trust ? trust : NULL;
-        rc = kp_ingest_new(st, &o, &in, &e);
-    }
-    runner r = {in, batch, 0, &x};
+    int rc = cli_pipeline_open(&pl, &st, &in, &e);
+    runner r = {in, pl.batch, 0, &x};
     /* count the inputs first, for progress */
     for (int i = 0; rc == KP_OK && i < npos; i++) {
         struct stat sb;
@@ -367,8 +383,6 @@ int cli_ingest(int argc, char **argv)
     kp_ingest_free(in);
     kp_store_close(st);
     goto out;
-missing:
-    status = cli_usage("ingest", "%s needs a value", argv[argc - 1]);
 out:
     free(pos);
     return status;
