@@ -30,6 +30,8 @@ const char *cli_store_dir(const char *opt);
  * is missing), else 0.
  */
 int cli_opt(const char *name, int argc, char **argv, int *i, const char **val);
+/* A decimal count: digits only, nothing around them, within 64 bits. */
+int cli_parse_u64(const char *s, uint64_t *out);
 /* Reads and parses a capsule file ("-": standard input), at most
    KP_CAPSULE_MAX_BYTES (E_CAPSULE_LIMIT beyond). */
 int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e);

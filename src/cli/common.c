@@ -101,3 +101,17 @@ int cli_key_public(const char *store, const char *arg, kp_key_alg *alg, uint8_t 
     }
     return cli_parse_key_arg(arg, alg, pk, len, e);
 }
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s) return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return 0;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) return 0;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
+}

@@ -4,7 +4,6 @@
  * is covered by a new signed checkpoint at once, like a module
  * registration.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,12 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 invalid (an unknown key, a balance past 2^63 - 1),\n"
     "2 usage, 3 environment.\n";
 
-static int parse_amount(const char *s, uint64_t *v)
-{
-    char *end;
-    if (!*s || *s < '0' || *s > '9') return 0;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || *end || x == 0) return 0;
-    *v = x;
-    return 1;
-}
 
 static int sub_credit(const char *store, const char *acct, const char *amount)
 {
     kp_error e;
     uint64_t n, bal, idx;
-    if (!parse_amount(amount, &n))
+    if (!cli_parse_u64(amount, &n) || n == 0)
         return cli_usage("ledger", "AMOUNT is a whole number from 1 to 2^64 - 1");
     uint8_t pk[KP_PK_MAX_BYTES];
     size_t len;

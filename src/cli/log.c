@@ -35,21 +35,6 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 not found / not in range / log fails verification,\n"
     "2 usage, 3 environment.\n";
 
-/* A decimal count: digits only, within 64 bits. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (!*s) return 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9') return 0;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10) return 0;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 1;
-}
-
 static json_t *b64(const uint8_t *p, size_t n)
 {
     size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
@@ -111,7 +96,7 @@ static int parse(const char *sub, int argc, char **argv, opts *o)
         } else if (strcmp(a, "--size") == 0 || strcmp(a, "--from") == 0 ||
                    strcmp(a, "--to") == 0) {
             uint64_t n;
-            if (!v || !parse_u64(v, &n)) return cli_usage("log", "%s needs a count", a);
+            if (!v || !cli_parse_u64(v, &n)) return cli_usage("log", "%s needs a count", a);
             if (a[2] == 's') o->has_size = 1, o->size = n;
             if (a[2] == 'f') o->has_from = 1, o->from = n;
             if (a[2] == 't') o->has_to = 1, o->to = n;
@@ -161,7 +146,7 @@ static int sub_show(kp_store *st, const opts *o)
     if (o->npos > 1 || (o->npos && (o->has_from || o->has_to)))
         return cli_usage("log", "log show takes N, or --from A --to B");
     if (o->npos) {
-        if (!parse_u64(o->pos[0], &from)) return cli_usage("log", "N must be a count");
+        if (!cli_parse_u64(o->pos[0], &from)) return cli_usage("log", "N must be a count");
         to = from;
         if (from >= n)
             return cli_failf(KP_E_LOG_RANGE, "no entry %llu: the log has %llu",
@@ -227,7 +212,7 @@ static int sub_prove(kp_store *st, const opts *o)
     kp_error e;
     uint64_t index, size;
     static kp_log_inclusion p;
-    if (o->npos != 1 || !parse_u64(o->pos[0], &index))
+    if (o->npos != 1 || !cli_parse_u64(o->pos[0], &index))
         return cli_usage("log", "log prove takes an entry index N");
     if (o->has_size) {
         size = o->size;
@@ -247,7 +232,7 @@ static int sub_consistency(kp_store *st, const opts *o)
     kp_error e;
     uint64_t a, b;
     static kp_log_consistency p;
-    if (o->npos != 2 || !parse_u64(o->pos[0], &a) || !parse_u64(o->pos[1], &b))
+    if (o->npos != 2 || !cli_parse_u64(o->pos[0], &a) || !cli_parse_u64(o->pos[1], &b))
         return cli_usage("log", "log consistency takes two tree sizes A B");
     if (kp_log_prove_consistency(st, a, b, &p, &e)) return cli_fail(&e);
     return print_json(json_pack("{s:I,s:I,s:o,s:o,s:o}", "old_size", (json_int_t)p.old_size,

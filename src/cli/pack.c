@@ -4,7 +4,6 @@
  * into kp_capsule_pack_opts. The created time defaults to the clock here,
  * outside any sandbox.
  */
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,17 +103,6 @@ static int parse_args(int argc, char **argv, pack_args *a, int *help)
     return 0;
 }
 
-/* A decimal uint64 with nothing around it. */
-static int parse_u64(const char *s, uint64_t *v)
-{
-    if (!*s || *s < '0' || *s > '9') return 0;
-    errno = 0;
-    char *end;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || *end) return 0;
-    *v = x;
-    return 1;
-}
 
 /* --logic: an id, or a file whose bytes are hashed as a module. */
 static int logic_id(const char *arg, uint8_t id[KP_ID_BYTES])
@@ -146,7 +134,7 @@ static int parse_cap(char *arg, kp_capsule_cap *c, uint8_t module[KP_ID_BYTES],
             f[nf++] = p + 1;
         }
     uint64_t amount;
-    if (nf < 3 || kp_id_parse(f[0], module, NULL) != KP_OK || !parse_u64(f[2], &amount))
+    if (nf < 3 || kp_id_parse(f[0], module, NULL) != KP_OK || !cli_parse_u64(f[2], &amount))
         return cli_usage("pack", "--cap wants MODULE_ID:KIND:AMOUNT[:RESOURCE_HEX]");
     memset(c, 0, sizeof *c);
     c->module = module;
@@ -279,7 +267,7 @@ static int build(const pack_args *a, pack_state *s, kp_capsule_pack_opts *o)
     o->caps = s->caps;
     o->cap_count = a->ncap;
     uint64_t created = (uint64_t)time(NULL);
-    if (a->created && !parse_u64(a->created, &created))
+    if (a->created && !cli_parse_u64(a->created, &created))
         return cli_usage("pack", "--created wants unix seconds, not '%s'", a->created);
     o->created = created;
     if (a->cose) {
