@@ -145,7 +145,7 @@ test: all $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
 # The same tests under ASan + UBSan; any report fails the run.
 sanitize:
 	$(MAKE) BUILD=build/san OPT=-O1 \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DKP_DEBUG" \
 	  test
 
 # Only kp_* and kw_* may leave the shared library.

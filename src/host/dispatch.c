@@ -13,6 +13,7 @@
 
 #include "host/internal.h"
 #include "util/alloc.h"
+#include "util/debug.h"
 #include "util/error.h"
 
 uint64_t host_fuel_used(const host_run *r)
@@ -125,7 +126,14 @@ int host_out_fit(host_call *c, uint32_t ptr, uint32_t cap, const void *data, siz
 
 /* ---- entries -------------------------------------------------------------------- */
 
-/* Entries done inside an invoke wait (seq, length, bytes) in r->pending. */
+/*
+ * Entries done inside an invoke wait in r->pending as records
+ * (seq: 8 bytes, length: sizeof(size_t), the entry's bytes). A record is
+ * appended whole or not at all (pend_add), so the buffer is always a
+ * sequence of whole records; flush_pending relies on that.
+ */
+#define PEND_HEAD (8 + sizeof(size_t))
+
 typedef struct pend_ref {
     uint64_t seq;
     size_t off, len;
@@ -137,18 +145,50 @@ static int cmp_pend(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Room left for the transcript: what it holds and what waits to join it
+   count against HOST_TRANSCRIPT_MAX together. */
+static size_t tr_room(const host_run *r)
+{
+    size_t used = host_tr_bytes(r->tr);
+    KP_DEBUG_ASSERT(used <= HOST_TRANSCRIPT_MAX && r->pending.len <= HOST_TRANSCRIPT_MAX - used);
+    return HOST_TRANSCRIPT_MAX - used - r->pending.len;
+}
+
+static int pend_add(host_run *r, uint64_t seq, const uint8_t *p, size_t len, kp_error *err)
+{
+    size_t need;
+    if (!size_add(PEND_HEAD, len, &need) || need > tr_room(r))
+        return err_set(err, KP_E_HOST_LIMIT, "transcript larger than %u bytes",
+                       HOST_TRANSCRIPT_MAX);
+    r->pending.max = 0; /* bounded by tr_room above */
+    if (buf_reserve(&r->pending, need)) return err_set(err, KP_E_NOMEM, "out of memory");
+    /* reserved: the three appends below cannot fail */
+    uint8_t *w = r->pending.p + r->pending.len;
+    memcpy(w, &seq, 8);
+    memcpy(w + 8, &len, sizeof len);
+    memcpy(w + PEND_HEAD, p, len);
+    r->pending.len += need;
+    return KP_OK;
+}
+
 static int flush_pending(host_run *r, kp_error *err)
 {
     size_t n = 0, cap = 16, off = 0;
     pend_ref *refs = NULL;
     int rc = KP_OK;
     if (r->pending.len == 0) return KP_OK;
-    if (!(refs = mem_calloc(cap, sizeof *refs))) return err_set(err, KP_E_NOMEM, "out of memory");
+    if (!(refs = mem_calloc(cap, sizeof *refs))) {
+        rc = err_set(err, KP_E_NOMEM, "out of memory");
+        goto done;
+    }
     while (off < r->pending.len) {
         pend_ref x;
+        /* whole records only (pend_add) */
+        KP_DEBUG_ASSERT(r->pending.len - off >= PEND_HEAD);
         memcpy(&x.seq, r->pending.p + off, 8);
         memcpy(&x.len, r->pending.p + off + 8, sizeof x.len);
-        x.off = off + 8 + sizeof x.len;
+        x.off = off + PEND_HEAD;
+        KP_DEBUG_ASSERT(x.len <= r->pending.len - x.off);
         off = x.off + x.len;
         if (n == cap) {
             pend_ref *nr = mem_realloc(refs, cap * sizeof *refs, 2 * cap * sizeof *refs);
@@ -168,6 +208,14 @@ done:
     mem_free(refs, cap * sizeof *refs);
     r->pending.len = 0;
     return rc;
+}
+
+/* A call that could not be recorded ends the run (see record_failed). */
+static int record_failure(host_call *c, int code, const char *msg)
+{
+    host_run *r = c->run;
+    if (!r->record_failed) r->record_failed = code;
+    return host_trap(c, code, "cannot record host call %s: %s", c->e->fn, msg);
 }
 
 static int divergence(host_call *c, const char *what)
@@ -258,11 +306,19 @@ static int call_close(host_call *c, int status)
             kw_store_set_fuel(r->store, left - cost);
         }
     }
+    if (r->record_failed) {
+        /* a call nested in this one could not be recorded: this one ends
+           the same way, and nothing more is recorded */
+        status = host_trap(c, r->record_failed, "%s: the run's transcript could not record a "
+                           "call made inside it", e->fn);
+        goto out;
+    }
     if (status != KP_OK) e->nres = 0;
     e->status = status;
+    kp_error_clear(&err);
     int rc = host_entry_encode(e, &enc, &err);
     if (rc) {
-        status = host_trap(c, rc, "cannot record host call: %s", err.msg);
+        status = record_failure(c, rc, err.msg);
         goto out;
     }
     if (c->replay && status != KP_E_HOST_REPLAY_DIVERGED) {
@@ -275,24 +331,14 @@ static int call_close(host_call *c, int status)
     }
     if (r->nest > 1) {
         /* inside an invoke: wait for the outer call, which has a lower seq */
-        size_t len = enc.len;
-        r->pending.max = HOST_TRANSCRIPT_MAX;
-        int prc = buf_append(&r->pending, &e->seq, 8);
-        if (!prc) prc = buf_append(&r->pending, &len, sizeof len);
-        if (!prc) prc = buf_append(&r->pending, enc.p, enc.len);
-        if (prc || r->pending.len > HOST_TRANSCRIPT_MAX - host_tr_bytes(r->tr)) {
-            status = host_trap(c, prc == KP_E_NOMEM ? KP_E_NOMEM : KP_E_HOST_LIMIT,
-                               "transcript larger than %u bytes", HOST_TRANSCRIPT_MAX);
-            goto out;
-        }
-    } else {
-        kp_error_clear(&err);
-        if ((rc = host_tr_append(r->tr, enc.p, enc.len, &err)) ||
-            (rc = flush_pending(r, &err))) {
-            status = host_trap(c, rc, "%s", err.msg);
-            goto out;
-        }
+        rc = pend_add(r, e->seq, enc.p, enc.len, &err);
+    } else if (enc.len > tr_room(r)) {
+        rc = err_set(&err, KP_E_HOST_LIMIT, "transcript larger than %u bytes",
+                     HOST_TRANSCRIPT_MAX);
+    } else if (!(rc = host_tr_append(r->tr, enc.p, enc.len, &err))) {
+        rc = flush_pending(r, &err);
     }
+    if (rc) status = record_failure(c, rc, err.msg);
 out:
 #undef enc
     r->nest--;
@@ -307,6 +353,10 @@ int host_trampoline(kw_call_ctx *ctx, void *user, const kw_val *args, kw_val *re
     host_inst *hi = b->hi;
     host_run *r = hi->run;
     const host_fn *f = b->fn;
+    if (r->record_failed)
+        return kw_call_ctx_trap(ctx, r->record_failed,
+                                "%s: the run's transcript could not record an earlier call",
+                                f->name);
     host_call *c = call_open(r, hi, ctx, f, pol_cap_name(f->cap), f->name, NULL);
     if (!c)
         return kw_call_ctx_trap(ctx, KP_E_HOST_INVOKE_DEPTH, "host calls nested too deeply");
@@ -340,6 +390,11 @@ int host_trampoline(kw_call_ctx *ctx, void *user, const kw_val *args, kw_val *re
 
 host_call *host_pseudo_begin(host_run *r, host_inst *hi, int cap, const char *fn, kp_error *err)
 {
+    if (r->record_failed) {
+        err_set(err, r->record_failed, "%s: the run's transcript could not record an earlier call",
+                fn);
+        return NULL;
+    }
     host_call *c = call_open(r, hi, NULL, NULL, pol_cap_name(cap), fn, err);
     if (!c) {
         err_set(err, KP_E_INTERNAL, "host work nested too deeply");
@@ -360,6 +415,9 @@ int host_pseudo_end(host_call *c, int status)
 
 int host_transcript_end(host_run *r, kp_error *err)
 {
+    if (r->record_failed)
+        return err_set(err, r->record_failed,
+                       "the run's transcript could not record every host call");
     int rc = flush_pending(r, err);
     if (rc) return rc;
     if (r->cfg.replay && r->next_seq != r->cfg.replay->n)

@@ -148,6 +148,11 @@ struct host_run {
     /* entries finished inside an invoke wait here until the outermost call
        ends, so that the transcript stays in seq order */
     buf pending;
+    /* set when a call could not be recorded (transcript full, no memory):
+       the record is no longer whole, so every later call traps with this
+       code and the run ends with it, whatever the guest does with the
+       trap (an invoke caller would otherwise swallow it) */
+    int record_failed;
     buf scratch; /* world.c: a value built for the current call */
     buf meta;    /* the capsule's metadata map, encoded once */
     int nest; /* calls in progress */
