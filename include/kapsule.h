@@ -819,6 +819,14 @@ KP_API KP_NODISCARD int kp_log_verify(kp_store *st, const char *vkey, kp_log_pro
  */
 typedef struct kp_ingest kp_ingest;
 
+/*
+ * age has no recipient hints: finding whether a body is for one of the
+ * node's keys takes one X25519 per recipient stanza and local key. A body
+ * whose stanzas x local keys exceed this is rejected unread with
+ * E_AGE_WORK (a 1,024-stanza body on a node of 100 keys cost ~4 CPU-s).
+ */
+#define KP_INGEST_UNWRAP_MAX 2048u
+
 typedef enum kp_ingest_status {
     KP_INGEST_ACCEPTED = 1,
     KP_INGEST_REJECTED = 2,
@@ -852,7 +860,15 @@ typedef struct kp_ingest_result {
     size_t waiting;             /* pending: how many things it waits for */
 } kp_ingest_result;
 
-/* Called once per capsule processed (the input first, then any released). */
+/*
+ * Called once per capsule processed (the input first, then any released),
+ * and only once what it reports is durable: the unit that decided it has
+ * committed (fsync'd). Without a batch that is before kp_ingest_capsule
+ * returns; inside a batch the outcomes are kept in order and heard during
+ * kp_ingest_commit, after its commit succeeded, and never when it failed
+ * (nothing of that batch is stored then). So "accepted" with a log index
+ * always means stored under that index.
+ */
 typedef void (*kp_ingest_fn)(void *ud, const kp_ingest_result *r);
 
 typedef struct kp_ingest_opts {
@@ -883,7 +899,8 @@ KP_API int kp_ingest_new(kp_store *st, const kp_ingest_opts *opts, kp_ingest **o
 KP_API void kp_ingest_free(kp_ingest *in);
 /*
  * Processes one capsule file (borrowed), then whatever it releases; fn
- * (may be NULL) hears each outcome. A rejection is an outcome, not a
+ * (may be NULL) hears each outcome once it is durable (kp_ingest_fn; ud
+ * must then live until the batch's kp_ingest_commit). A rejection is an outcome, not a
  * failure: KP_OK is returned and the rejection is logged. A failure (the
  * store's codes: E_DISK_FULL, E_IO, E_STORE_BUSY, E_NOMEM...) leaves the
  * store as it was before that capsule's unit; capsules finished earlier in
@@ -896,9 +913,13 @@ KP_API int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_
 /*
  * Batches: between kp_ingest_begin and kp_ingest_commit every capsule is
  * still its own all-or-nothing unit, but they share one commit (one
- * fsync); nothing is acknowledged before kp_ingest_commit returns. Without
- * a batch each capsule commits on its own. E_STORE_TX for a begin inside
- * a batch or a commit outside one.
+ * fsync); nothing is acknowledged before that commit: kp_ingest_commit
+ * hands the batch's outcomes to their callbacks once it has committed, and
+ * drops them when it fails (the store's codes; the whole batch is then
+ * undone, and ingesting its inputs again is safe). kp_ingest_free of a
+ * pipeline with an open batch undoes it the same way. Without a batch
+ * each capsule commits on its own. E_STORE_TX for a begin inside a batch
+ * or a commit outside one.
  */
 KP_API int kp_ingest_begin(kp_ingest *in, kp_error *err);
 KP_API int kp_ingest_commit(kp_ingest *in, kp_error *err);

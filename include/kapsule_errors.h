@@ -77,6 +77,8 @@
     X(KP_E_NOT_RECIPIENT, 504, "E_NOT_RECIPIENT", 1, "not encrypted to this key")      \
     X(KP_E_AGE_KEY, 505, "E_AGE_KEY", 1, "malformed age recipient or identity string") \
     X(KP_E_AGE_ARMOR, 506, "E_AGE_ARMOR", 1, "malformed age ASCII armor")              \
+    X(KP_E_AGE_WORK, 507, "E_AGE_WORK", 1,                                             \
+      "decrypting would try more recipient stanzas x local keys than allowed")         \
     X(KP_E_KEY_NAME, 520, "E_KEY_NAME", 2, "invalid key name")                         \
     X(KP_E_KEY_FILE, 521, "E_KEY_FILE", 1, "malformed or inconsistent key file")       \
     X(KP_E_KEY_PERMISSIONS, 522, "E_KEY_PERMISSIONS", 3,                               \

@@ -8,7 +8,9 @@
  * item, a tagged COSE_Sign1, so the stream needs no other framing: an
  * item's own length says where the next begins). Bytes that do not form a
  * complete item end the stream and are ingested as one input (and
- * rejected with its CBOR code), so nothing received goes unlogged.
+ * rejected with its CBOR code), so nothing received goes unlogged; an
+ * item that is not a capsule is ingested (rejected) and stops the stream
+ * with E_INGEST_STREAM, since where the next one begins is then unknown.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -69,9 +71,10 @@ static void hex(char *out, const uint8_t *p, size_t n)
     out[2 * n] = 0;
 }
 
-void cli_ingest_print(void *ud, const kp_ingest_result *r)
+/* One outcome, printed and counted; file names the input it came from
+   (NULL for none or a released capsule). */
+static void print_outcome(ctx *x, const char *file, const kp_ingest_result *r)
 {
-    ctx *x = ud;
     char id[KP_ID_HEX_BYTES] = "-", mod[KP_ID_HEX_BYTES];
     if (r->has_id) hex(id, r->id, KP_ID_BYTES);
     const char *status = kp_ingest_status_name(r->status);
@@ -89,7 +92,7 @@ void cli_ingest_print(void *ud, const kp_ingest_result *r)
         json_object_set_new(o, "status", json_string(status));
         json_object_set_new(o, "reason", reason ? json_string(reason) : json_null());
         if (*r->message) json_object_set_new(o, "message", json_string(r->message));
-        if (!r->released && x->file) json_object_set_new(o, "file", json_string(x->file));
+        if (!r->released && file) json_object_set_new(o, "file", json_string(file));
         json_object_set_new(o, "released", json_boolean(r->released));
         if (r->status == KP_INGEST_ACCEPTED || r->has_run)
             json_object_set_new(o, "body", json_string(kp_ingest_body_name(r->body)));
@@ -120,11 +123,17 @@ void cli_ingest_print(void *ud, const kp_ingest_result *r)
         if (r->body == KP_INGEST_BODY_DECRYPTED) printf(" body=decrypted");
         if (r->has_log_index) printf(" log=%llu", (unsigned long long)r->log_index);
         if (r->released) printf(" (released)");
-        else if (x->file) printf(" (%s)", x->file);
+        else if (file) printf(" (%s)", file);
         if (*r->message) printf(": %s", r->message);
         printf("\n");
     }
     fflush(stdout);
+}
+
+void cli_ingest_print(void *ud, const kp_ingest_result *r)
+{
+    ctx *x = ud;
+    print_outcome(x, x->file, r);
 }
 
 static void show_progress(ctx *x)
@@ -136,30 +145,67 @@ static void show_progress(ctx *x)
             (unsigned long long)x->pending, (unsigned long long)x->duplicate);
 }
 
-/* The pipeline with batching: begin lazily, commit and checkpoint every
-   batch inputs. */
+/*
+ * The pipeline with batching: begin lazily, commit and checkpoint every
+ * batch inputs. The library hears a batch's outcomes at its commit, so
+ * each input of the open batch keeps its own label (an input struct, the
+ * callback's ud) until then.
+ */
+typedef struct input {
+    ctx *x;
+    char *file;
+} input;
+
 typedef struct runner {
     kp_ingest *in;
     size_t batch, in_batch;
     ctx *x;
+    input *inputs; /* in_batch of them, room for batch */
 } runner;
 
+static void heard(void *ud, const kp_ingest_result *r)
+{
+    input *p = ud;
+    print_outcome(p->x, r->released ? NULL : p->file, r);
+}
+
+static void inputs_clear(runner *r)
+{
+    for (size_t i = 0; i < r->in_batch; i++) free(r->inputs[i].file);
+    r->in_batch = 0;
+}
+
+/* Commits the open batch (its outcomes are printed then) and signs a
+   checkpoint. A failed commit stores nothing of the batch: the message
+   says how many inputs that was, so that nobody takes them for stored. */
 static int flush(runner *r, kp_error *e)
 {
     if (!r->in_batch) return KP_OK;
-    r->in_batch = 0;
+    size_t n = r->in_batch;
     int rc = kp_ingest_commit(r->in, e);
-    if (rc == KP_OK) rc = kp_ingest_checkpoint(r->in, NULL, e);
-    return rc;
+    inputs_clear(r);
+    if (rc) {
+        size_t l = strlen(e->msg);
+        snprintf(e->msg + l, sizeof e->msg - l,
+                 "; the last %zu input%s %s not stored (ingesting again is safe)", n,
+                 n == 1 ? "" : "s", n == 1 ? "was" : "were");
+        return rc;
+    }
+    return kp_ingest_checkpoint(r->in, NULL, e);
 }
 
 static int feed(runner *r, const uint8_t *p, size_t n, kp_error *e)
 {
     int rc;
+    if (!r->inputs && !(r->inputs = calloc(r->batch, sizeof *r->inputs)))
+        return err_set(e, KP_E_NOMEM, "out of memory");
     if (r->in_batch == 0 && (rc = kp_ingest_begin(r->in, e))) return rc;
-    r->in_batch++;
+    input *in = &r->inputs[r->in_batch++];
+    in->x = r->x;
+    in->file = r->x->file ? strdup(r->x->file) : NULL;
+    if (r->x->file && !in->file) return err_set(e, KP_E_NOMEM, "out of memory");
     r->x->inputs++;
-    rc = kp_ingest_capsule(r->in, p, n, cli_ingest_print, r->x, e);
+    rc = kp_ingest_capsule(r->in, p, n, heard, in, e);
     if (rc) return rc;
     show_progress(r->x);
     if (r->in_batch >= r->batch) return flush(r, e);
@@ -203,7 +249,24 @@ static int feed_stream(runner *r, kp_error *e)
         if (!next) next = end; /* the rest is one (bad) input */
         snprintf(label, sizeof label, "stdin #%zu", ++k);
         r->x->file = label;
+        /* An item that is not a capsule may not end where its bytes say
+           (a truncated capsule's length runs into the next one), so where
+           the next capsule begins is unknown: it is ingested (and logged as
+           rejected) and the stream stops there, with a code, rather than
+           guess and silently swallow or split what follows. */
+        int lost = 0;
+        if (next < end) {
+            kp_capsule *c = NULL;
+            kp_error pe;
+            lost = kp_capsule_parse(p, (size_t)(next - p), NULL, &c, &pe) != KP_OK;
+            kp_capsule_free(c);
+        }
         rc = feed(r, p, (size_t)(next - p), e);
+        if (rc == KP_OK && lost)
+            rc = err_set(e, KP_E_INGEST_STREAM,
+                         "%s (bytes %zu..%zu) is not a capsule, so where the next one begins "
+                         "is unknown: the %zu bytes after it were not read",
+                         label, (size_t)(p - data), (size_t)(next - data), (size_t)(end - next));
         p = next;
     }
     r->x->file = NULL;
@@ -343,7 +406,7 @@ int cli_ingest(int argc, char **argv)
     x.json = json;
     x.progress = !json && isatty(2);
     int rc = cli_pipeline_open(&pl, &st, &in, &e);
-    runner r = {in, pl.batch, 0, &x};
+    runner r = {in, pl.batch, 0, &x, NULL};
     /* count the inputs first, for progress */
     for (int i = 0; rc == KP_OK && i < npos; i++) {
         struct stat sb;
@@ -366,10 +429,13 @@ int cli_ingest(int argc, char **argv)
         rc = flush(&r, &e);
     } else if (r.in_batch) {
         /* the failing capsule's unit is undone already; keep the batch's
-           earlier capsules rather than roll them back with it */
+           earlier capsules (and print them) rather than roll them back */
         kp_error ce;
-        if (kp_ingest_commit(in, &ce) == KP_OK) kp_ingest_checkpoint(in, NULL, &ce);
+        kp_error_clear(&ce);
+        if (flush(&r, &ce)) cli_fail(&ce);
     }
+    inputs_clear(&r);
+    free(r.inputs);
     if (x.progress) fputs("\r\033[K", stderr);
     if (rc) {
         status = cli_fail(&e);

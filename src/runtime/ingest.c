@@ -8,6 +8,12 @@
  * before that capsule; everything else about a capsule is a decision,
  * logged with its stable code.
  *
+ * Acknowledgement means durable: an outcome is handed to the caller's
+ * callback only once the unit that decided it has committed. Without a
+ * batch that is at the end of the unit; inside a batch the outcomes wait
+ * in order (struct acks) and are heard after kp_ingest_commit's commit
+ * returned, or never if it failed. A log index handed out is never reused.
+ *
  * Pending capsules are released by a queue, not by recursion: each capsule
  * accepted (or module registered) puts its id on the queue, and the loop in
  * drain() takes the capsules waiting on the front id, each in a unit of
@@ -22,6 +28,7 @@
 
 #include "runtime/runtime.h"
 #include "util/alloc.h"
+#include "util/debug.h"
 #include "util/error.h"
 
 struct kp_ingest {
@@ -46,7 +53,18 @@ struct kp_ingest {
     buf queue; /* ids whose arrival may release pending capsules */
     buf code;  /* the module being run */
     buf bytes; /* a pending capsule's file */
+    /* outcomes decided inside the open batch, heard at its commit */
+    struct ack *acks;
+    size_t nacks, ackcap;
+    buf ackmsg; /* their messages, NUL-terminated, at ack.msg_off */
 };
+
+typedef struct ack {
+    kp_ingest_fn fn;
+    void *ud;
+    kp_ingest_result res; /* res.message is set when it is heard */
+    size_t msg_off;
+} ack;
 
 static const char NO_POLICY[] = "{\"kapsule_policy\": 1, \"grants\": []}";
 
@@ -158,6 +176,8 @@ void kp_ingest_free(kp_ingest *in)
     buf_free(&in->queue);
     buf_free(&in->code);
     buf_free(&in->bytes);
+    mem_free(in->acks, in->ackcap * sizeof *in->acks);
+    buf_free(&in->ackmsg);
     mem_free(in, sizeof *in);
 }
 
@@ -208,6 +228,15 @@ static int open_body(kp_ingest *in, kp_capsule *c, job *j, uint8_t **plain, size
     *why = KP_OK;
     if (!kp_capsule_encrypted(c)) {
         j->res.body = KP_INGEST_BODY_PLAIN;
+        return KP_OK;
+    }
+    size_t stanzas = kp_capsule_recipients(c);
+    if (in->nkeys && stanzas > KP_INGEST_UNWRAP_MAX / in->nkeys) {
+        *why = KP_E_AGE_WORK;
+        snprintf(j->msg, sizeof j->msg,
+                 "the body has %zu recipient stanzas and this node %zu keys: more than %u "
+                 "key agreements to find out whether it is for us",
+                 stanzas, in->nkeys, KP_INGEST_UNWRAP_MAX);
         return KP_OK;
     }
     for (size_t i = 0; i < in->nkeys; i++) {
@@ -523,18 +552,70 @@ static int queue_push(kp_ingest *in, const uint8_t id[32], kp_error *err)
     return KP_OK;
 }
 
+/* Room for one more outcome of the batch, taken before its unit runs, so
+   that a unit that committed (into the batch) can always be heard. */
+static int ack_reserve(kp_ingest *in, kp_error *err)
+{
+    if (in->nacks == in->ackcap) {
+        size_t nc = in->ackcap ? in->ackcap * 2 : 64, bytes;
+        if (!size_mul(nc, sizeof *in->acks, &bytes)) return err_set(err, KP_E_NOMEM, "out of memory");
+        ack *na = mem_realloc(in->acks, in->ackcap * sizeof *in->acks, bytes);
+        if (!na) return err_set(err, KP_E_NOMEM, "out of memory");
+        in->acks = na;
+        in->ackcap = nc;
+    }
+    if (buf_reserve(&in->ackmsg, KP_ERROR_MSG_BYTES)) return err_set(err, KP_E_NOMEM, "out of memory");
+    return KP_OK;
+}
+
+/* Hands a committed unit's outcome to fn, or keeps it for the batch's
+   commit (room was reserved by ack_reserve: this cannot fail). */
+static void hear(kp_ingest *in, kp_ingest_fn fn, void *ud, const kp_ingest_result *res)
+{
+    if (!in->in_batch) {
+        fn(ud, res);
+        return;
+    }
+    KP_DEBUG_ASSERT(in->nacks < in->ackcap);
+    ack *a = &in->acks[in->nacks++];
+    a->fn = fn;
+    a->ud = ud;
+    a->res = *res;
+    a->res.message = NULL;
+    a->msg_off = in->ackmsg.len;
+    size_t n = strnlen(res->message ? res->message : "", KP_ERROR_MSG_BYTES - 1);
+    KP_DEBUG_ASSERT(in->ackmsg.cap - in->ackmsg.len >= n + 1);
+    memcpy(in->ackmsg.p + in->ackmsg.len, res->message ? res->message : "", n);
+    in->ackmsg.p[in->ackmsg.len + n] = 0;
+    in->ackmsg.len += n + 1;
+}
+
+/* The batch committed: every outcome it decided is heard, in order. */
+static void acks_deliver(kp_ingest *in)
+{
+    for (size_t i = 0; i < in->nacks; i++) {
+        ack *a = &in->acks[i];
+        a->res.message = (const char *)in->ackmsg.p + a->msg_off;
+        a->fn(a->ud, &a->res);
+    }
+    in->nacks = 0;
+    in->ackmsg.len = 0;
+}
+
 /*
  * One unit: a capsule from data, or (data NULL) the pending capsule id,
  * taken out of pending in the same unit. fn hears the outcome once the
- * unit has ended well.
+ * unit has committed (hear).
  */
 static int unit(kp_ingest *in, const uint8_t *data, size_t len, const uint8_t *pending_id,
                 kp_ingest_fn fn, void *ud, kp_error *err)
 {
     store_unit u;
+    int rc;
+    if (fn && in->in_batch && (rc = ack_reserve(in, err))) return rc;
     job *j = mem_calloc(1, sizeof *j);
     if (!j) return err_set(err, KP_E_NOMEM, "out of memory");
-    int rc = store_unit_begin(in->st, "capsule", &u, err);
+    rc = store_unit_begin(in->st, "capsule", &u, err);
     if (rc) goto out;
     if (pending_id) {
         in->bytes.len = 0;
@@ -563,7 +644,7 @@ static int unit(kp_ingest *in, const uint8_t *data, size_t len, const uint8_t *p
     if (j->res.status == KP_INGEST_ACCEPTED ||
         (j->res.status == KP_INGEST_DUPLICATE && !pending_id))
         rc = queue_push(in, j->res.id, err);
-    if (fn) fn(ud, &j->res);
+    if (fn) hear(in, fn, ud, &j->res);
 out:
     mem_free(j, sizeof *j);
     return rc;
@@ -616,6 +697,13 @@ int kp_ingest_commit(kp_ingest *in, kp_error *err)
     int rc = store_commit(in->st, err);
     if (rc) store_rollback(in->st);
     in->in_batch = 0;
+    if (rc == KP_OK) {
+        acks_deliver(in);
+    } else {
+        /* nothing of the batch is stored: none of it is acknowledged */
+        in->nacks = 0;
+        in->ackmsg.len = 0;
+    }
     return rc;
 }
 

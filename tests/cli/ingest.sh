@@ -122,6 +122,42 @@ check "new, duplicate, new" [ "$(nth 1 status)/$(nth 2 status)/$(nth 3 status)" 
 printf '\x82\x01' >>"$T/stream"   # an unfinished item at the end
 expect_exit "a stream ending in garbage" 1 sh -c "$K ingest --json - <'$T/stream'"
 check "the tail is rejected as one input" [ "$(nth 4 reason)" = E_TRUNCATED ]
+# issue 11, defect 10: an item that is not a capsule in the middle of a
+# stream used to swallow the rest silently; now it is logged as rejected
+# and the stream stops there with a code that says so
+D3=$($K pack --type post --key alice --body "$T/hello.txt" --created 502 -o "$T/d3.kapsule")
+D4=$($K pack --type post --key alice --body "$T/hello.txt" --created 503 -o "$T/d4.kapsule")
+{ cat "$T/d3.kapsule"; printf '\xa1\x01\x02'; cat "$T/d4.kapsule"; } >"$T/stream2"
+expect_err "defect10: a bad item mid-stream stops it with a code" "E_INGEST_STREAM: stdin #2 .* [0-9]+ bytes after it were not read" 1 sh -c "$K ingest --json - <'$T/stream2'"
+check "defect10: the capsule before it is accepted, the item rejected" [ "$(nth 1 status)/$(nth 2 status)/$(wc -l <"$OUT")" = "accepted/rejected/2" ]
+expect_exit "defect10: the capsule after it was not taken" 1 $K dag show "$D4"
+
+# issue 11, defect 2: "accepted" was printed as each capsule ran, before
+# its batch committed, so a kill lost capsules the user was told were
+# accepted. Now a line is printed only once its batch has committed: kill
+# the ingest as soon as it prints, and every accepted line must be stored.
+KS="$T/killstore"
+mkdir -p "$T/many"
+for i in $(seq 1 120); do
+    $K pack --type post --key alice --body "$T/hello.txt" --created $((1000 + i)) -o "$T/many/$(printf '%03d' "$i").kapsule" >/dev/null
+done
+cp -r "$KAPSULE_HOME/keys" "$T/killkeys"
+mkdir -p "$KS" && cp -r "$T/killkeys" "$KS/keys"
+lost=0 said=0
+for round in 1 2 3; do
+    $K ingest --store "$KS" --batch 40 "$T/many" >"$T/kill.out" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 1 1000); do [ -s "$T/kill.out" ] && break; sleep 0.01; done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    for id in $(awk '$1 == "accepted" {print $2}' "$T/kill.out"); do
+        said=$((said + 1))
+        $K dag show --store "$KS" "$id" >/dev/null 2>&1 || lost=$((lost + 1))
+    done
+done
+check "defect2: ingest printed accepted capsules before the kill" [ "$said" -gt 0 ]
+check "defect2: every capsule printed as accepted is stored ($lost of $said lost)" [ "$lost" = 0 ]
+expect_ok "defect2: the killed store verifies" $K log verify --store "$KS"
 
 # ---- logic: the blocklist guest ----
 cat >"$KAPSULE_HOME/policy.json" <<PEOF

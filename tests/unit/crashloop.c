@@ -102,12 +102,13 @@ int crashloop_note(int out, const char *note)
 
 typedef struct driver {
     const crashloop_op *op;
-    unsigned round;
+    unsigned round, rounds;
     uint64_t seed;
     char *why;
     size_t cap;
     char vkey[KP_LOG_VKEY_MAX];
     strlist acks, notes;
+    size_t checked; /* acks checked by the last round */
 } driver;
 
 static int fail_at(driver *d, const char *fmt, ...)
@@ -235,11 +236,19 @@ static int check_round(driver *d, const char *dir)
         fail_at(d, "kp_log_verify: %s", e.msg);
         goto fail;
     }
-    for (size_t i = 0; i < d->acks.n; i++) {
+    /* cheap rounds check what this round acknowledged, and everything
+       every 100th round and on the last one */
+    size_t from = d->op->acks_only && d->round % 100 != 0 && d->round != d->rounds ? d->checked : 0;
+    for (size_t i = from; i < d->acks.n; i++) {
         if (d->op->check_ack(st, d->acks.v[i], d->op->ud, m, sizeof m) != 0) {
             fail_at(d, "acknowledged '%s' lost: %s", d->acks.v[i], m);
             goto fail;
         }
+    }
+    d->checked = d->acks.n;
+    if (d->op->acks_only) {
+        kp_store_close(st);
+        return 0;
     }
     if (d->op->resume && (rc = d->op->resume(st, d->op->ud, &e)) != KP_OK) {
         fail_at(d, "resuming: %s", e.msg);
@@ -299,7 +308,7 @@ fail:
 int crashloop_run(const char *dir, const crashloop_op *op, unsigned rounds, uint64_t seed,
                   crashloop_report *rep, char *why, size_t cap)
 {
-    driver d = {.op = op, .seed = seed, .why = why, .cap = cap};
+    driver d = {.op = op, .seed = seed, .why = why, .cap = cap, .rounds = rounds};
     uint64_t rng = seed;
     crashloop_report r = {0};
     kp_error e = {0};
@@ -312,7 +321,7 @@ int crashloop_run(const char *dir, const crashloop_op *op, unsigned rounds, uint
     for (d.round = 1; d.round <= rounds; d.round++) {
         uint64_t child_seed = crashloop_rand(&rng);
         /* mostly early kills, sometimes late ones: 1..48 lines */
-        uint64_t kill_after = 1 + crashloop_rand(&rng) % 48;
+        uint64_t kill_after = 1 + crashloop_rand(&rng) % (op->max_lines ? op->max_lines : 48);
         unsigned pause_us = (unsigned)(crashloop_rand(&rng) % 2000);
         if (run_child(&d, dir, child_seed, kill_after, pause_us, &killed) != 0) goto done;
         r.rounds++;

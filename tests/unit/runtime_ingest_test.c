@@ -329,10 +329,10 @@ TEST(a_chain_of_100_in_reverse_order_is_released_by_its_root)
     kp_error err;
     CHECK_EQ(kp_ingest_begin(e.in, &err), KP_OK);
     int before = e.h.n;
-    CHECK_EQ(ingest(&e, c[0]), KP_INGEST_ACCEPTED);
+    CHECK_EQ(ingest(&e, c[0]), -1); /* heard at the commit, not before */
     CHECK_EQ(kp_ingest_commit(e.in, &err), KP_OK);
     CHECK_EQ(e.h.n - before, N);
-    for (int i = 1; i < N; i++) {
+    for (int i = 0; i < N; i++) {
         CHECK_EQ(e.h.r[before + i].status, KP_INGEST_ACCEPTED);
         CHECK_MEM(e.h.r[before + i].id, kp_capsule_id(c[i]), 32); /* in chain order */
     }
@@ -546,7 +546,7 @@ TEST(batch_misuse_and_read_only_stores)
     CHECK_EQ(kp_ingest_begin(e.in, &err), KP_E_STORE_TX);
     CHECK_EQ(kp_ingest_checkpoint(e.in, NULL, &err), KP_E_STORE_TX);
     kp_capsule *c = pack(e.alice, "batched, then dropped");
-    CHECK_EQ(ingest(&e, c), KP_INGEST_ACCEPTED);
+    CHECK_EQ(ingest(&e, c), -1); /* not heard: the batch never commits */
     /* freeing with the batch open rolls it back: nothing was acknowledged */
     kp_ingest_free(e.in);
     e.in = NULL;
@@ -632,5 +632,103 @@ TEST(a_damaged_body_sent_to_a_local_key_is_rejected)
     kp_capsule_free(c);
     kp_capsule_free(good);
     kp_key_free(bob);
+    env_close(&e);
+}
+
+/* Issue 11, defect 2: inside a batch an outcome was heard as soon as the
+   capsule ran, before anything was committed. Now fn hears the batch's
+   outcomes at its commit, in order, and never those of a batch that was
+   undone. */
+TEST(defect2_a_batch_is_acknowledged_only_by_its_commit)
+{
+    env e;
+    env_open(&e, "acks", 0);
+    kp_error err;
+    kp_capsule *a = pack(e.alice, "one"), *b = pack(e.alice, "two"), *c = pack(e.alice, "three");
+    size_t len;
+    const uint8_t *p;
+    CHECK_EQ(kp_ingest_begin(e.in, &err), KP_OK);
+    p = kp_capsule_bytes(a, &len);
+    CHECK_EQ(kp_ingest_capsule(e.in, p, len, on_result, &e.h, &err), KP_OK);
+    p = kp_capsule_bytes(b, &len);
+    CHECK_EQ(kp_ingest_capsule(e.in, p, len, on_result, &e.h, &err), KP_OK);
+    CHECK_EQ(e.h.n, 0); /* nothing is durable yet */
+    CHECK_EQ(kp_ingest_commit(e.in, &err), KP_OK);
+    CHECK_EQ(e.h.n, 2);
+    CHECK(memcmp(e.h.r[0].id, kp_capsule_id(a), 32) == 0);
+    CHECK(memcmp(e.h.r[1].id, kp_capsule_id(b), 32) == 0);
+    CHECK_EQ(e.h.r[1].status, KP_INGEST_ACCEPTED);
+    CHECK(e.h.r[0].log_index < e.h.r[1].log_index);
+    /* a batch that is never committed is never heard, and its log index
+       is handed out again to the next capsule */
+    uint64_t next = log_size(&e);
+    CHECK_EQ(kp_ingest_begin(e.in, &err), KP_OK);
+    p = kp_capsule_bytes(c, &len);
+    CHECK_EQ(kp_ingest_capsule(e.in, p, len, on_result, &e.h, &err), KP_OK);
+    kp_ingest_free(e.in);
+    e.in = NULL;
+    CHECK_EQ(e.h.n, 2);
+    CHECK_EQ(log_size(&e), next);
+    /* outside a batch, heard once committed, before the call returns */
+    kp_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.now = 1700000000;
+    CHECK_EQ(kp_ingest_new(e.st, &o, &e.in, &err), KP_OK);
+    CHECK_EQ(ingest(&e, c), KP_INGEST_ACCEPTED);
+    CHECK_EQ(e.h.r[2].log_index, next);
+    kp_capsule_free(a);
+    kp_capsule_free(b);
+    kp_capsule_free(c);
+    env_close(&e);
+}
+
+/* Issue 11, defect 9: trying every stanza with every local key cost ~4
+   CPU-s for a 1,024-stanza body on a node of 100 keys. Past
+   KP_INGEST_UNWRAP_MAX stanza x key pairs the body is refused unread. */
+TEST(defect9_stanzas_times_keys_is_bounded)
+{
+    env e;
+    env_open(&e, "stanzas", 1); /* one local key, bob */
+    kp_error err;
+    kp_key *k;
+    CHECK_EQ(kp_key_new(e.dir, "carol", KP_ALG_ED25519, &k, &err), KP_OK);
+    kp_key_free(k);
+    CHECK_EQ(kp_key_new(e.dir, "dave", KP_ALG_ED25519, &k, &err), KP_OK);
+    kp_key_free(k);
+    kp_ingest_free(e.in);
+    kp_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.now = 1700000000;
+    CHECK_EQ(kp_ingest_new(e.st, &o, &e.in, &err), KP_OK); /* now with three keys */
+    enum { MANY = KP_INGEST_UNWRAP_MAX / 3 + 1 };
+    static char rcpt[MANY][KP_AGE_RECIPIENT_BYTES];
+    static const char *to[MANY];
+    for (int i = 0; i < MANY; i++) {
+        CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &k, &err), KP_OK);
+        kp_key_age_recipient(k, rcpt[i]);
+        kp_key_free(k);
+        to[i] = rcpt[i];
+    }
+    kp_capsule_pack_opts po;
+    memset(&po, 0, sizeof po);
+    po.type = "post";
+    po.author = e.alice;
+    po.body = (const uint8_t *)"for many";
+    po.body_len = 8;
+    po.created = 1700000000;
+    po.to = to;
+    po.to_count = MANY;
+    kp_capsule *c = NULL;
+    CHECK_EQ(kp_capsule_pack(&po, NULL, &c, &err), KP_OK);
+    CHECK_EQ(ingest(&e, c), KP_INGEST_REJECTED);
+    CHECK_EQ(e.h.r[e.h.n - 1].reason, KP_E_AGE_WORK);
+    kp_capsule_free(c);
+    /* one stanza fewer than the bound is tried as usual (sealed: not ours) */
+    po.to_count = MANY - 1;
+    po.created++;
+    CHECK_EQ(kp_capsule_pack(&po, NULL, &c, &err), KP_OK);
+    CHECK_EQ(ingest(&e, c), KP_INGEST_ACCEPTED);
+    CHECK_EQ(e.h.r[e.h.n - 1].body, KP_INGEST_BODY_SEALED);
+    kp_capsule_free(c);
     env_close(&e);
 }

@@ -125,7 +125,7 @@ TEST(sigkill_anywhere_loses_no_acknowledged_entry)
     memset(seed32, 3, sizeof seed32);
     crypto_sign_seed_keypair(pk, log_sk, seed32);
 
-    crashloop_op op = {"log appends", log_child, log_check, log_resume, ORIGIN, log_sk, NULL};
+    crashloop_op op = {"log appends", log_child, log_check, log_resume, ORIGIN, log_sk, NULL, 0, 0};
     crashloop_report rep;
     char why[512];
     int rc = crashloop_run(test_dir("store", 0), &op, ROUNDS, seed, &rep, why, sizeof why);
@@ -161,7 +161,7 @@ TEST(the_driver_finds_an_acknowledged_entry_that_is_missing)
     uint8_t seed32[32], pk[KP_LOG_PK_BYTES];
     memset(seed32, 3, sizeof seed32);
     crypto_sign_seed_keypair(pk, log_sk, seed32);
-    crashloop_op op = {"liar", lying_child, log_check, NULL, ORIGIN, log_sk, NULL};
+    crashloop_op op = {"liar", lying_child, log_check, NULL, ORIGIN, log_sk, NULL, 0, 0};
     char why[512];
     CHECK(crashloop_run(test_dir("liar", 0), &op, 1, 1, NULL, why, sizeof why) != 0);
     CHECK_MSG(strstr(why, "lost") != NULL, "%.300s", why);
