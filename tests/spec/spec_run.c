@@ -33,6 +33,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -876,6 +877,15 @@ int main(int argc, char **argv)
     totals t = {0, 0, 0};
 
     size_t n;
+    char coredir[4096];
+    struct stat sb;
+    snprintf(coredir, sizeof coredir, "%s/core", root);
+    if (stat(coredir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        /* a user's clone has no ../shared: the suite is absent, not failed */
+        printf("skip spec: no WebAssembly spec suite at %s (set KAPSULE_SPEC_DIR to a folder "
+               "holding core/ and simd/ as ../shared/wasm-spec does)\n#totals 0 0 1\n", root);
+        return 0;
+    }
     char **core = list_scripts(root, "core", &n);
     if (!core || n == 0) {
         printf("FAIL no scripts in %s/core\n#totals 0 1 0\n", root);
