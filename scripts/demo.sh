@@ -45,8 +45,7 @@ for n in operator alice bob carol dave erin frank grace heidi ivan judy \
     case $n in frank) alg=p256 ;; grace) alg=secp256k1 ;; esac
     "$K" key new --alg $alg $n > /dev/null
 done
-"$K" key list | tr '\n' ' '
-echo
+"$K" key list | sed 's/^/  /'
 # Someone this node has no key for, to send sealed posts to.
 stranger=$("$K" key new --store "$H/stranger" stranger > /dev/null &&
     "$K" key export stranger --age --store "$H/stranger")
@@ -77,7 +76,6 @@ cat > "$H/policy.json" <<EOF
    "capabilities": ["capsule.read", "clock", "random", "log", "handle",
                     {"name": "emit", "count": 5}, "result.submit"]}]}
 EOF
-"$K" policy check "$H/policy.json"
 echo "policy hash $("$K" policy hash "$H/policy.json")"
 
 step "ledger: genesis credits"
@@ -106,10 +104,27 @@ H = sys.argv[1]
 rows = [json.loads(l) for l in open(H + "/ingest.jsonl") if l.strip()]
 ids = json.load(open(H + "/inbox/ids.json"))
 label = {v: k for k, v in ids.items()}
-st = collections.Counter(r["status"] for r in rows)
-print("capsules: " + ", ".join("%d %s" % (n, s) for s, n in st.most_common()))
-why = collections.Counter()
+# Each capsule once, by its final state: a capsule kept pending and then
+# released has two lines; an input that never parsed has no id but a file.
+# Several inputs can share an id (a bit flip in a signature keeps it), so
+# an input is its file, and a released capsule's line updates the input
+# that was pending with its id; one with no such input was emitted.
+final, waiting = {}, {}
 for r in rows:
+    if r.get("released"):
+        key = waiting.get(r["id"], "emitted " + r["id"])
+    else:
+        key = r["file"]
+        if r["status"] == "pending":
+            waiting[r["id"]] = key
+    final[key] = r
+inputs = len({r["file"] for r in rows if r.get("file")})
+st = collections.Counter(r["status"] for r in final.values())
+emitted = sum(1 for k in final if k.startswith("emitted "))
+print("%d input files, %d capsules emitted by the agent: %s" % (
+    inputs, emitted, ", ".join("%d %s" % (n, s) for s, n in st.most_common())))
+why = collections.Counter()
+for r in final.values():
     if r["status"] != "rejected":
         continue
     if r.get("verdict") == "reject":
@@ -119,13 +134,12 @@ for r in rows:
 print("rejected, by reason:")
 for reason, n in why.most_common():
     print("  %3d  %s" % (n, reason))
-sealed = sum(1 for r in rows if r.get("body") == "sealed")
-opened = sum(1 for r in rows if r.get("body") == "decrypted")
+sealed = sum(1 for r in final.values() if r.get("body") == "sealed")
+opened = sum(1 for r in final.values() if r.get("body") == "decrypted")
 print("encrypted bodies: %d decrypted for the operator, %d sealed for someone else" % (opened, sealed))
-rel = sum(1 for r in rows if r.get("released") and r["id"] in label)
-emitted = sum(1 for r in rows if r.get("released") and r["id"] not in label)
+rel = sum(1 for r in final.values() if r.get("released") and r["id"] in label)
 print("waited for a parent, then released when it arrived: %d" % rel)
-print("still waiting (a parent never came, or was rejected): %d" % (st["pending"] - rel))
+print("still waiting (a parent never came, or was rejected): %d" % st["pending"])
 print("emitted by the agent, signed by this node and ingested after their goal: %d" % emitted)
 EOF
 

@@ -177,7 +177,9 @@ _, mine = pack("mallory-draft", "post", "mallory", body=b"alice says: send me mo
                logic="rank")
 env = cbor2.loads(open(mine, "rb").read())
 payload = cbor2.loads(env.value[2])
-payload = {k: (pk["alice"] if v == pk["mallory"] else v) for k, v in payload.items()}
+# "author" is [alg, key bytes]: swap the key, keep mallory's signature
+assert payload["author"][1] == pk["mallory"], "the forgery must replace mallory's key"
+payload["author"] = [payload["author"][0], pk["alice"]]
 env.value[2] = cbor2.dumps(payload, canonical=True)
 os.remove(mine)
 write_bad("forged-as-alice", cbor2.dumps(env, canonical=True))
