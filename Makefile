@@ -88,17 +88,17 @@ $(TSUP): $(TSUP_OBJ)
 $(BUILD)/tests/%_test: tests/unit/%_test.c tests/unit/test.h $(TSUP) $(STATIC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TSUP) $(STATIC) $(LDFLAGS) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $@.d -Itests/unit -o $@ $< $(TSUP) $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/spec/%: tests/spec/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $@.d -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $@.d -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS)
 
 # Guest modules: guest/*.c are logic modules in C, built for wasm32 with
 # clang and wasm-ld; tests/wat/*.wat are hand-written test modules (wabt).
@@ -129,6 +129,7 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
 $(BUILD)/tests/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(STATIC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -MM -MP -MT $@ -MF $@.d $<
 	$(Q)$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(STATIC) $(LDFLAGS) $(LIBS)
 
 fuzz:
@@ -165,3 +166,7 @@ clean:
 	rm -rf build demo-store
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TSUP_OBJ:.o=.d)
+# Test, spec, tool and replay programs are compiled and linked in one step;
+# their dependency files sit beside them, so that a header they include
+# rebuilds them too.
+-include $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) $(REPLAY_BIN:=.d)
