@@ -881,7 +881,8 @@ typedef struct kp_ingest_opts {
     uint64_t fuel;                /* 0: the policy's limit */
     const uint8_t *trust_module;  /* KP_ID_BYTES: get_trust_score reads it; NULL: none */
     /* The checkpoint origin, on the first checkpoint only (later ones keep
-       the origin the log is bound to). NULL: "kapsule/<hostname>". */
+       the origin the log is bound to). NULL: "kapsule/<hostname>/<8 hex
+       digits of SHA-256 of the node's public key>", unique to the store. */
     const char *origin;
     int no_keys;                  /* 1: decrypt with no local key */
 } kp_ingest_opts;

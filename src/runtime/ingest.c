@@ -149,7 +149,7 @@ int kp_ingest_new(kp_store *st, const kp_ingest_opts *opts, kp_ingest **out, kp_
         }
         snprintf(in->origin, sizeof in->origin, "%s", opts->origin);
     } else {
-        rt_default_origin(in->origin);
+        in->origin[0] = 0; /* the default, made from the node key at the first checkpoint */
     }
     if (!opts->no_keys && (rc = load_keys(in, err))) goto fail;
     if ((rc = rt_world_new(st, &in->world, err))) goto fail;
@@ -716,8 +716,12 @@ int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_error *er
     if (rc) return rc;
     /* a log keeps the origin it was first bound to */
     kp_error ierr;
-    if (kp_log_identity(in->st, origin, NULL, &ierr) != KP_OK)
-        snprintf(origin, sizeof origin, "%s", in->origin);
+    if (kp_log_identity(in->st, origin, NULL, &ierr) != KP_OK) {
+        if (in->origin[0])
+            snprintf(origin, sizeof origin, "%s", in->origin);
+        else
+            rt_default_origin(sk + 32, origin);
+    }
     rc = kp_log_checkpoint(in->st, origin, sk, note ? note : buf_note, err);
     sodium_memzero(sk, sizeof sk);
     return rc;

@@ -7,9 +7,12 @@
  * winner's). A key file readable by group or others is refused, as the
  * key store refuses one.
  *
- * The checkpoint origin defaults to "kapsule/<hostname>": a log is bound
- * to its origin at its first checkpoint (log_identity), so renaming the
- * host later changes nothing: the stored origin wins.
+ * The checkpoint origin defaults to "kapsule/<hostname>/<8 hex digits of
+ * SHA-256 of the node's public key>": the host alone is not unique (every
+ * store on one host signed under one origin with a different key, so two
+ * stores' notes collided). A log is bound to its origin at its first
+ * checkpoint (log_identity), so renaming the host later changes nothing,
+ * and a store that was bound to "kapsule/<hostname>" before keeps it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "crypto/crypto.h"
 #include "crypto/key.h"
 #include "runtime/runtime.h"
 #include "util/alloc.h"
@@ -96,19 +100,22 @@ int rt_node_signer(const char *dir, kp_key **out, kp_error *err)
     return node_load(dir, out, err);
 }
 
-void rt_default_origin(char out[KP_LOG_ORIGIN_MAX + 1])
+void rt_default_origin(const uint8_t node_pk[32], char out[KP_LOG_ORIGIN_MAX + 1])
 {
     char host[256];
     size_t n = 0;
+    uint8_t h[CRY_SHA256_BYTES];
     if (gethostname(host, sizeof host) != 0) host[0] = 0;
     host[sizeof host - 1] = 0;
     int len = snprintf(out, KP_LOG_ORIGIN_MAX + 1, "kapsule/");
-    for (const char *p = host; *p && len + 1 < KP_LOG_ORIGIN_MAX && n < 200; p++, n++) {
+    for (const char *p = host; *p && len + 1 < KP_LOG_ORIGIN_MAX - 9 && n < 200; p++, n++) {
         char c = *p;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '.' || c == '-' || c == '_')
             out[len++] = c;
     }
     if (len == 8) len += snprintf(out + len, (size_t)(KP_LOG_ORIGIN_MAX + 1 - len), "localhost");
-    out[len] = 0;
+    cry_sha256(h, node_pk, 32);
+    snprintf(out + len, (size_t)(KP_LOG_ORIGIN_MAX + 1 - len), "/%02x%02x%02x%02x", h[0], h[1],
+             h[2], h[3]);
 }

@@ -96,7 +96,8 @@ int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err);
 /* The node key as a signing kp_key (emitted capsules are signed with it);
    *out is freed with kp_key_free. */
 int rt_node_signer(const char *dir, kp_key **out, kp_error *err);
-/* The default origin: "kapsule/<hostname>" ([A-Za-z0-9._-] kept). */
-void rt_default_origin(char out[KP_LOG_ORIGIN_MAX + 1]);
+/* The default origin: "kapsule/<hostname>/<8 hex of SHA-256(node_pk)>"
+   ([A-Za-z0-9._-] of the host name kept), unique to the store's node key. */
+void rt_default_origin(const uint8_t node_pk[32], char out[KP_LOG_ORIGIN_MAX + 1]);
 
 #endif

@@ -87,4 +87,17 @@ expect_exit "log verify --json" 1 sh -c "'$KAPSULE' log verify --json > '$T/v2'"
 check "ok false, entry 42 first" "$PY" -c "
 import json; j = json.load(open('$T/v2')); assert j['ok'] is False
 p = j['problems'][0]; assert (p['place'], p['index'], p['code']) == ('entry', 42, 'E_LOG_TAMPERED')"
+# issue 19: every store on one host signed under "kapsule/<hostname>", each
+# with its own key, so two stores' notes collided; now the origin names the
+# node key too
+for s in one two; do
+    "$KAPSULE" key new --store "$T/o-$s" w >/dev/null
+    echo "$s" >"$T/o-$s.txt"
+    "$KAPSULE" pack --store "$T/o-$s" --type post --key w --body "$T/o-$s.txt" -o "$T/o-$s.kapsule" >/dev/null
+    "$KAPSULE" ingest --store "$T/o-$s" "$T/o-$s.kapsule" >/dev/null 2>&1
+done
+o1=$("$KAPSULE" log head --store "$T/o-one" | head -1)
+o2=$("$KAPSULE" log head --store "$T/o-two" | head -1)
+check "an origin names the store's node key ($o1)" sh -c "echo '$o1' | grep -Eq '^kapsule/[A-Za-z0-9._-]+/[0-9a-f]{8}$'"
+check "two stores on one host have two origins" [ "$o1" != "$o2" ]
 finish
