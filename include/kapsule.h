@@ -584,6 +584,106 @@ KP_API void kp_store_close(kp_store *st);
 /* The store's schema version (the database's user_version). */
 KP_API int kp_store_schema_version(const kp_store *st);
 
+/* ---- queries: the stored DAG, modules and results ----------------------------------------- */
+
+/*
+ * Read-only questions an embedder (or the kapsule command) asks a store.
+ * Each runs in a read transaction of its own unless the store is inside
+ * one, and fails with KP_E_NOT_FOUND where it says so, else with the
+ * store's codes (KP_E_IO, KP_E_STORE_BUSY, KP_E_NOMEM...). What they return
+ * is the caller's and freed with the function named.
+ */
+
+/* A list of ids (capsules or modules), in the order the query defines. */
+typedef struct kp_ids kp_ids;
+KP_API size_t kp_ids_count(const kp_ids *l);
+/* Id i (i < count), else NULL. */
+KP_API const uint8_t *kp_ids_at(const kp_ids *l, size_t i);
+/* NULL does nothing. */
+KP_API void kp_ids_free(kp_ids *l);
+
+/* Where a stored capsule sits: its ingest sequence number (1, 2, ... in
+   the order capsules were accepted) and the log entry that accepted it. */
+typedef struct kp_dag_place {
+    int64_t seq;
+    uint64_t log_index;
+} kp_dag_place;
+
+/*
+ * The stored capsule id, parsed from the bytes exactly as received (they
+ * were verified at ingest; kp_capsule_verify checks again): *c is freed
+ * with kp_capsule_free; *place
+ * (may be NULL) gets its place. KP_E_NOT_FOUND when it is not stored
+ * (pending and rejected capsules are not).
+ */
+KP_API int kp_dag_get(kp_store *st, const uint8_t id[KP_ID_BYTES], kp_capsule **c,
+                      kp_dag_place *place, kp_error *err);
+/* id's parents (bytewise order) or children (ingest order); KP_E_NOT_FOUND
+   when id is not stored. */
+KP_API int kp_dag_parents(kp_store *st, const uint8_t id[KP_ID_BYTES], kp_ids **out,
+                          kp_error *err);
+KP_API int kp_dag_children(kp_store *st, const uint8_t id[KP_ID_BYTES], kp_ids **out,
+                           kp_error *err);
+/* Every ancestor of id, each once, in ingest order; KP_E_NOT_FOUND when id
+   is not stored. */
+KP_API int kp_dag_ancestors(kp_store *st, const uint8_t id[KP_ID_BYTES], kp_ids **out,
+                            kp_error *err);
+/* The stored capsules that no stored capsule names as a parent (only those
+   of type when type is not NULL), in ingest order. */
+KP_API int kp_dag_heads(kp_store *st, const char *type, kp_ids **out, kp_error *err);
+
+/* A registered module's lifecycle state. */
+typedef enum kp_module_state {
+    KP_MODULE_ACTIVE = 0,
+    KP_MODULE_DESTROYED = 1,
+    KP_MODULE_UPGRADED = 2 /* successor names the module that replaced it */
+} kp_module_state;
+
+/* "active", "destroyed", "upgraded". */
+KP_API const char *kp_module_state_name(kp_module_state s);
+
+/* A registered logic module, as plain data. */
+typedef struct kp_module_info {
+    uint8_t id[KP_ID_BYTES];
+    int has_owner;
+    kp_key_alg owner_alg;
+    uint8_t owner[KP_PK_MAX_BYTES];
+    size_t owner_len;
+    kp_module_state state;
+    uint8_t successor[KP_ID_BYTES]; /* KP_MODULE_UPGRADED only, else zeros */
+    int64_t added;                  /* unix seconds */
+    size_t code_len;
+} kp_module_info;
+
+/* Every registered module, in id order: *rows (*n of them; NULL when 0) is
+   freed with kp_modules_free. */
+KP_API int kp_modules_list(kp_store *st, kp_module_info **rows, size_t *n, kp_error *err);
+KP_API void kp_modules_free(kp_module_info *rows, size_t n);
+/* One module; KP_E_NOT_FOUND when it is not registered. */
+KP_API int kp_module_get(kp_store *st, const uint8_t id[KP_ID_BYTES], kp_module_info *out,
+                         kp_error *err);
+
+/* What a stored capsule's logic module said (capsules without logic have
+   no result). Read with the accessors; freed with kp_result_free. */
+typedef struct kp_result kp_result;
+
+/* KP_E_NOT_FOUND when the capsule is not stored or has no result
+   (err's message says which). */
+KP_API int kp_result_get(kp_store *st, const uint8_t capsule[KP_ID_BYTES], kp_result **out,
+                         kp_error *err);
+KP_API const uint8_t *kp_result_module(const kp_result *r);
+/* 1 accept, 2 reject; the reason the module gave ("" when none). */
+KP_API int kp_result_verdict(const kp_result *r, const char **reason);
+/* The bytes the module submitted, and 1, or NULL and 0 when it submitted
+   none. */
+KP_API const uint8_t *kp_result_data(const kp_result *r, size_t *len, int *submitted);
+KP_API uint64_t kp_result_fuel(const kp_result *r);
+KP_API const uint8_t *kp_result_transcript_root(const kp_result *r);
+KP_API const uint8_t *kp_result_policy_hash(const kp_result *r);
+KP_API uint64_t kp_result_log_index(const kp_result *r);
+/* NULL does nothing. */
+KP_API void kp_result_free(kp_result *r);
+
 /* ---- audit log --------------------------------------------------------------------------- */
 
 /*

@@ -12,8 +12,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "store/store.h"
-#include "util/error.h"
 
 static const char usage_text[] =
     "usage: kapsule dag SUBVERB [--store DIR] [options]\n"
@@ -27,21 +25,21 @@ static const char usage_text[] =
     "$KAPSULE_HOME, else ~/.kapsule.\n"
     "Exit status: 0 ok, 1 not found, 2 usage, 3 environment.\n";
 
-static void print_ids(const buf *ids)
+static void print_ids(const kp_ids *ids)
 {
     char hex[KP_ID_HEX_BYTES];
-    for (size_t i = 0; i + 32 <= ids->len; i += 32) {
-        kp_id_format(ids->p + i, hex);
+    for (size_t i = 0; i < kp_ids_count(ids); i++) {
+        kp_id_format(kp_ids_at(ids, i), hex);
         puts(hex);
     }
 }
 
-static json_t *ids_json(const buf *ids)
+static json_t *ids_json(const kp_ids *ids)
 {
     json_t *a = json_array();
     char hex[KP_ID_HEX_BYTES];
-    for (size_t i = 0; i + 32 <= ids->len; i += 32) {
-        kp_id_format(ids->p + i, hex);
+    for (size_t i = 0; i < kp_ids_count(ids); i++) {
+        kp_id_format(kp_ids_at(ids, i), hex);
         json_array_append_new(a, json_string(hex));
     }
     return a;
@@ -50,15 +48,13 @@ static json_t *ids_json(const buf *ids)
 static int show(kp_store *st, const uint8_t id[32], int json)
 {
     kp_error e;
-    buf bytes = {0}, parents = {0}, children = {0};
-    int64_t seq = 0;
-    uint64_t li = 0;
+    kp_ids *parents = NULL, *children = NULL;
+    kp_dag_place place = {0, 0};
     kp_capsule *c = NULL;
     int status = 0;
-    int rc = store_capsule_get(st, id, &bytes, &seq, &li, &e);
-    if (rc == KP_OK) rc = store_capsule_parents(st, id, &parents, &e);
-    if (rc == KP_OK) rc = store_capsule_children(st, id, &children, &e);
-    if (rc == KP_OK) rc = kp_capsule_parse(bytes.p, bytes.len, NULL, &c, &e);
+    int rc = kp_dag_get(st, id, &c, &place, &e);
+    if (rc == KP_OK) rc = kp_dag_parents(st, id, &parents, &e);
+    if (rc == KP_OK) rc = kp_dag_children(st, id, &children, &e);
     if (rc) {
         status = cli_fail(&e);
         goto out;
@@ -68,9 +64,9 @@ static int show(kp_store *st, const uint8_t id[32], int json)
     cli_author_id(c, author);
     if (json) {
         json_t *o = cli_capsule_json(c, NULL);
-        json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-        json_object_set_new(o, "log_index", json_integer((json_int_t)li));
-        json_object_set_new(o, "children", ids_json(&children));
+        json_object_set_new(o, "seq", json_integer((json_int_t)place.seq));
+        json_object_set_new(o, "log_index", json_integer((json_int_t)place.log_index));
+        json_object_set_new(o, "children", ids_json(children));
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (s) puts(s);
         free(s);
@@ -87,16 +83,16 @@ static int show(kp_store *st, const uint8_t id[32], int json)
     size_t blen;
     kp_capsule_body(c, &blen);
     printf("body      %zu bytes%s\n", blen, kp_capsule_encrypted(c) ? ", encrypted (age)" : "");
-    printf("seq       %lld\nlog       entry %llu\n", (long long)seq, (unsigned long long)li);
-    printf("parents   %zu\n", parents.len / 32);
-    print_ids(&parents);
-    printf("children  %zu\n", children.len / 32);
-    print_ids(&children);
+    printf("seq       %lld\nlog       entry %llu\n", (long long)place.seq,
+           (unsigned long long)place.log_index);
+    printf("parents   %zu\n", kp_ids_count(parents));
+    print_ids(parents);
+    printf("children  %zu\n", kp_ids_count(children));
+    print_ids(children);
 out:
     kp_capsule_free(c);
-    buf_free(&bytes);
-    buf_free(&parents);
-    buf_free(&children);
+    kp_ids_free(parents);
+    kp_ids_free(children);
     return status;
 }
 
@@ -142,20 +138,13 @@ int cli_dag(int argc, char **argv)
     if (is_show) {
         status = show(st, id, json);
     } else {
-        buf ids = {0};
-        int found = 1, rc = KP_OK;
-        if (is_anc) {
-            rc = store_capsule_exists(st, id, &found, &e);
-            if (rc == KP_OK && !found) rc = err_set(&e, KP_E_NOT_FOUND, "no capsule %s", pos);
-            if (rc == KP_OK) rc = store_capsule_ancestors(st, id, &ids, &e);
-        } else {
-            rc = store_capsule_heads(st, type, &ids, &e);
-        }
+        kp_ids *ids = NULL;
+        int rc = is_anc ? kp_dag_ancestors(st, id, &ids, &e) : kp_dag_heads(st, type, &ids, &e);
         if (rc)
             status = cli_fail(&e);
         else
-            print_ids(&ids);
-        buf_free(&ids);
+            print_ids(ids);
+        kp_ids_free(ids);
     }
     kp_store_close(st);
     return status;

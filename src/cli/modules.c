@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "store/store.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -30,11 +29,6 @@ static const char usage_text[] =
     "\n"
     "The store is --store DIR, else $KAPSULE_HOME, else ~/.kapsule.\n"
     "Exit status: 0 ok, 1 invalid, 2 usage, 3 environment.\n";
-
-static const char *state_name(int s)
-{
-    return s == STORE_MODULE_ACTIVE ? "active" : s == STORE_MODULE_DESTROYED ? "destroyed" : "upgraded";
-}
 
 static void on_result(void *ud, const kp_ingest_result *r)
 {
@@ -87,9 +81,9 @@ static int sub_list(const char *store, int json)
     kp_error e;
     kp_store *st = NULL;
     if (kp_store_open(store, KP_STORE_READONLY, &st, &e)) return cli_fail(&e);
-    store_module *rows = NULL;
+    kp_module_info *rows = NULL;
     size_t n = 0;
-    int rc = store_module_list(st, &rows, &n, &e);
+    int rc = kp_modules_list(st, &rows, &n, &e);
     kp_store_close(st);
     if (rc) return cli_fail(&e);
     json_t *arr = json ? json_array() : NULL;
@@ -98,26 +92,25 @@ static int sub_list(const char *store, int json)
         kp_id_format(rows[i].id, id);
         kp_id_format(rows[i].successor, succ);
         kp_error ke;
-        if (rows[i].owner_len &&
-            kp_key_id_format((kp_key_alg)rows[i].owner_alg, rows[i].owner, rows[i].owner_len, own,
-                             &ke))
+        if (rows[i].has_owner &&
+            kp_key_id_format(rows[i].owner_alg, rows[i].owner, rows[i].owner_len, own, &ke))
             snprintf(own, sizeof own, "?");
         if (json) {
-            json_t *o = json_pack("{s:s,s:s,s:I,s:I}", "id", id, "state", state_name(rows[i].state),
+            json_t *o = json_pack("{s:s,s:s,s:I,s:I}", "id", id, "state", kp_module_state_name(rows[i].state),
                                   "size", (json_int_t)rows[i].code_len, "added",
                                   (json_int_t)rows[i].added);
             json_object_set_new(o, "owner", *own ? json_string(own) : json_null());
-            json_object_set_new(o, "successor", rows[i].state == STORE_MODULE_UPGRADED
+            json_object_set_new(o, "successor", rows[i].state == KP_MODULE_UPGRADED
                                                     ? json_string(succ) : json_null());
             json_array_append_new(arr, o);
         } else {
-            printf("%s %-9s %8zu bytes  owner %s%s%s\n", id, state_name(rows[i].state),
+            printf("%s %-9s %8zu bytes  owner %s%s%s\n", id, kp_module_state_name(rows[i].state),
                    rows[i].code_len, *own ? own : "-",
-                   rows[i].state == STORE_MODULE_UPGRADED ? "  successor " : "",
-                   rows[i].state == STORE_MODULE_UPGRADED ? succ : "");
+                   rows[i].state == KP_MODULE_UPGRADED ? "  successor " : "",
+                   rows[i].state == KP_MODULE_UPGRADED ? succ : "");
         }
     }
-    if (n) mem_free(rows, n * sizeof *rows);
+    kp_modules_free(rows, n);
     if (json) {
         char *s = json_dumps(arr, JSON_INDENT(2));
         if (s) puts(s);

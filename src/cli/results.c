@@ -11,8 +11,6 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "store/store.h"
-#include "util/error.h"
 
 static const char usage_text[] =
     "usage: kapsule results ID [--json] [--store DIR]\n"
@@ -61,59 +59,56 @@ int cli_results(int argc, char **argv)
     if (kp_id_parse(pos, id, &e)) return cli_usage("results", "%s", e.msg);
     kp_store *st = NULL;
     if (kp_store_open(cli_store_dir(store), KP_STORE_READONLY, &st, &e)) return cli_fail(&e);
-    store_result r;
-    buf mem = {0};
-    int found = 0, status = 0;
-    int rc = store_capsule_exists(st, id, &found, &e);
-    if (rc == KP_OK && !found) rc = err_set(&e, KP_E_NOT_FOUND, "no capsule %s in the store", pos);
-    if (rc == KP_OK) {
-        rc = store_result_get(st, id, &r, &mem, &e);
-        if (rc == KP_E_NOT_FOUND)
-            err_set(&e, rc, "capsule %s has no result (it names no logic module)", pos);
-    }
-    if (rc) {
+    kp_result *r = NULL;
+    int status = 0;
+    if (kp_result_get(st, id, &r, &e)) {
         status = cli_fail(&e);
         goto out;
     }
+    const char *reason;
+    int verdict_code = kp_result_verdict(r, &reason);
+    size_t rlen;
+    int submitted;
+    const uint8_t *data = kp_result_data(r, &rlen, &submitted);
     char mod[65], tr[65], pol[65];
-    hex(mod, r.module, 32);
-    hex(tr, r.transcript_root, 32);
-    hex(pol, r.policy_hash, 32);
-    char *res_hex = malloc(2 * r.result_len + 1);
+    hex(mod, kp_result_module(r), 32);
+    hex(tr, kp_result_transcript_root(r), 32);
+    hex(pol, kp_result_policy_hash(r), 32);
+    char *res_hex = malloc(2 * rlen + 1);
     if (!res_hex) {
         status = cli_failf(KP_E_NOMEM, "out of memory");
         goto out;
     }
-    hex(res_hex, r.result, r.result_len);
-    int text = r.has_result && printable(r.result, r.result_len);
-    const char *verdict = r.verdict == STORE_VERDICT_ACCEPT ? "accept" : "reject";
+    hex(res_hex, data ? data : (const uint8_t *)"", rlen);
+    int text = submitted && printable(data, rlen);
+    const char *verdict = verdict_code == 1 ? "accept" : "reject";
     if (json) {
         json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:I}", "id", pos, "module", mod,
-                              "verdict", verdict, "reason", r.reason, "fuel", (json_int_t)r.fuel,
-                              "transcript_root", tr, "policy_hash", pol, "log_index",
-                              (json_int_t)r.log_idx);
-        json_object_set_new(o, "result_hex", r.has_result ? json_string(res_hex) : json_null());
-        if (text)
-            json_object_set_new(o, "result", json_stringn((const char *)r.result, r.result_len));
+                              "verdict", verdict, "reason", reason, "fuel",
+                              (json_int_t)kp_result_fuel(r), "transcript_root", tr, "policy_hash",
+                              pol, "log_index", (json_int_t)kp_result_log_index(r));
+        json_object_set_new(o, "result_hex", submitted ? json_string(res_hex) : json_null());
+        if (text) json_object_set_new(o, "result", json_stringn((const char *)data, rlen));
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (s) puts(s);
         free(s);
         json_decref(o);
     } else {
-        printf("module      %s\nverdict     %s%s%s%s\n", mod, verdict, *r.reason ? " (" : "",
-               r.reason, *r.reason ? ")" : "");
-        if (!r.has_result)
+        printf("module      %s\nverdict     %s%s%s%s\n", mod, verdict, *reason ? " (" : "",
+               reason, *reason ? ")" : "");
+        if (!submitted)
             printf("result      none\n");
         else if (text)
-            printf("result      %.*s\n", (int)r.result_len, (const char *)r.result);
+            printf("result      %.*s\n", (int)rlen, (const char *)data);
         else
             printf("result      %s\n", res_hex);
         printf("fuel        %llu\ntranscript  %s\npolicy      %s\nlog         entry %llu\n",
-               (unsigned long long)r.fuel, tr, pol, (unsigned long long)r.log_idx);
+               (unsigned long long)kp_result_fuel(r), tr, pol,
+               (unsigned long long)kp_result_log_index(r));
     }
     free(res_hex);
 out:
-    buf_free(&mem);
+    kp_result_free(r);
     kp_store_close(st);
     return status;
 }
