@@ -51,12 +51,19 @@ TSUP     := $(BUILD)/tests/libtestsupport.a
 TOOL_SRC := $(sort $(wildcard tests/spec/*.c tests/tools/*.c))
 TOOL_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
+# The version lives in include/kapsule.h alone (KP_VERSION); the shared
+# library is libkapsule.so.MAJOR.MINOR.PATCH with SONAME libkapsule.so.MAJOR.
+VERSION := $(shell sed -n 's/^\#define KP_VERSION "\(.*\)"/\1/p' include/kapsule.h)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 STATIC  := $(BUILD)/libkapsule.a
 SHARED  := $(BUILD)/libkapsule.so
+SONAME  := libkapsule.so.$(MAJOR)
 KAPSULE := $(BUILD)/kapsule
+DOCS    := $(BUILD)/doc/kapsule.1 $(BUILD)/doc/kapsule.bash
 
-.PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports
-all: $(STATIC) $(SHARED) $(KAPSULE) guest
+.PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports docs \
+        install uninstall
+all: $(STATIC) $(SHARED) $(KAPSULE) guest docs
 
 lib: $(STATIC) $(SHARED)
 
@@ -73,7 +80,7 @@ $(STATIC): $(LIB_OBJ)
 
 $(SHARED): $(LIB_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -o $@ $^ $(LDFLAGS) $(LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 $(KAPSULE): $(CLI_OBJ) $(STATIC)
 	@$(if $(Q),echo "  LD      $@")
@@ -161,6 +168,46 @@ bench: all
 
 demo: all
 	@BUILD=$(BUILD) scripts/demo.sh
+
+# The man page and bash completion, made from the command's own --help
+# texts (scripts/gen-docs.sh), so that they cannot drift from it.
+docs: $(DOCS)
+$(DOCS) &: $(KAPSULE) scripts/gen-docs.sh
+	@$(if $(Q),echo "  GEN     $(DOCS)")
+	$(Q)scripts/gen-docs.sh $(KAPSULE) $(BUILD)/doc
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the command, both
+# libraries, the public headers, kapsule.pc, the man page and the bash
+# completion. make uninstall removes exactly those files.
+PREFIX  ?= /usr/local
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+LIBDIR  := $(DESTDIR)$(PREFIX)/lib
+INCDIR  := $(DESTDIR)$(PREFIX)/include
+PCDIR   := $(LIBDIR)/pkgconfig
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
+COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+HEADERS := include/kapsule.h include/kapsule_errors.h include/kapsule_wasm.h
+
+# kapsule.pc is written at install time: it names the PREFIX installed to.
+install: all
+	install -d $(BINDIR) $(LIBDIR) $(INCDIR) $(PCDIR) $(MANDIR) $(COMPDIR)
+	install -m 0755 $(KAPSULE) $(BINDIR)/kapsule
+	install -m 0644 $(STATIC) $(LIBDIR)/libkapsule.a
+	install -m 0755 $(SHARED) $(LIBDIR)/libkapsule.so.$(VERSION)
+	ln -sf libkapsule.so.$(VERSION) $(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(LIBDIR)/libkapsule.so
+	install -m 0644 $(HEADERS) $(INCDIR)/
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	  'Name: kapsule' 'Description: capsule runtime: signed capsules, a WebAssembly sandbox, a SQLite store and a Merkle audit log' \
+	  'Version: $(VERSION)' 'Requires.private: libsodium sqlite3 jansson libcrypto' \
+	  'Libs: -L$${libdir} -lkapsule' 'Libs.private: -lm' 'Cflags: -I$${includedir}' > $(PCDIR)/kapsule.pc
+	install -m 0644 $(BUILD)/doc/kapsule.1 $(MANDIR)/kapsule.1
+	install -m 0644 $(BUILD)/doc/kapsule.bash $(COMPDIR)/kapsule
+
+uninstall:
+	rm -f $(BINDIR)/kapsule $(LIBDIR)/libkapsule.a $(LIBDIR)/libkapsule.so.$(VERSION) \
+	  $(LIBDIR)/$(SONAME) $(LIBDIR)/libkapsule.so $(PCDIR)/kapsule.pc $(MANDIR)/kapsule.1 \
+	  $(COMPDIR)/kapsule $(addprefix $(INCDIR)/,$(notdir $(HEADERS)))
 
 clean:
 	rm -rf build demo-store

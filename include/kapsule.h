@@ -85,7 +85,11 @@ KP_API void kp_error_clear(kp_error *err);
 typedef void *(*kp_alloc_fn)(void *ud, void *p, size_t old_size, size_t n);
 KP_API void kp_set_allocator(kp_alloc_fn fn, void *ud);
 
-/* Library version, e.g. "0.1.0". */
+/* The version this header belongs to; the shared library's SONAME is
+   libkapsule.so.KP_VERSION_MAJOR. The Makefile reads KP_VERSION here. */
+#define KP_VERSION "0.1.0"
+#define KP_VERSION_MAJOR 0
+/* The library's version (KP_VERSION of the header it was built with). */
 KP_API const char *kp_version(void);
 
 /* ---- cbor ---------------------------------------------------------------- */

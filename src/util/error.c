@@ -87,7 +87,7 @@ void kp_error_clear(kp_error *e)
 
 const char *kp_version(void)
 {
-    return "0.1.0";
+    return KP_VERSION;
 }
 
 int err_vset(kp_error *e, int code, int64_t offset, const char *field, const char *fmt,
