@@ -259,9 +259,13 @@ int64_t wr_memory_grow(kw_memory *m, uint32_t delta)
     if ((uint64_t)old + delta > memory_max(m)) return -1;
     uint64_t nsize = ((uint64_t)old + delta) * KW_PAGE_SIZE;
     if (nsize > SIZE_MAX) return -1;
-    uint8_t *p = realloc(m->data, (size_t)nsize);
+    /* A first allocation comes zeroed from calloc, which for large blocks
+       maps fresh pages and touches none of them: a module that declares
+       pages it never uses (most do) costs no page faults. Growth must zero
+       the new part itself. */
+    uint8_t *p = m->data ? realloc(m->data, (size_t)nsize) : calloc(1, (size_t)nsize);
     if (!p) return -1;
-    memset(p + m->size, 0, (size_t)(nsize - m->size));
+    if (m->data) memset(p + m->size, 0, (size_t)(nsize - m->size));
     m->data = p;
     m->store->mem_bytes += nsize - m->size;
     if (m->store->mem_bytes > m->store->mem_peak) m->store->mem_peak = m->store->mem_bytes;
