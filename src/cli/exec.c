@@ -8,7 +8,6 @@
  * pattern, so that output compares exactly across machines.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +21,13 @@
 
 static void help(void)
 {
-    printf("usage: kapsule exec [options] FILE.wasm FUNC [TYPE:VALUE ...]\n\n"
+    printf("usage: kapsule exec FILE.wasm FUNC [[TYPE:]VALUE ...] [options]\n\n"
            "Runs the exported function FUNC of a WebAssembly module whose imports are\n"
            "all provided by the test suite's \"spectest\" module, or that has none.\n\n"
            "Arguments: i32:N and i64:N (decimal, signed or unsigned), f32:X and f64:X\n"
-           "(a decimal number, or 0x followed by the raw bit pattern).\n"
+           "(a decimal number, or 0x followed by the raw bit pattern); the TYPE: may be\n"
+           "left out, the function's signature says it. Options go anywhere; -- ends\n"
+           "them (a negative number is an argument, never an option).\n"
            "Each result prints as TYPE:VALUE: integers in unsigned decimal, floats as\n"
            "their 0x bit pattern, references as null or non-null.\n\n"
            "options:\n"
@@ -39,14 +40,17 @@ static void help(void)
 }
 
 /* Parses "TYPE:VALUE" for a parameter of type want. */
+/* Parses "TYPE:VALUE", or a plain VALUE read as the parameter's type, for
+   a parameter of type want. */
 static int parse_arg(const char *arg, uint8_t want, kw_val *out)
 {
-    const char *colon = strchr(arg, ':');
-    if (!colon) return 0;
-    size_t tl = (size_t)(colon - arg);
-    const char *tn = kw_valtype_name(want);
-    if (strlen(tn) != tl || memcmp(arg, tn, tl) != 0) return 0;
-    const char *v = colon + 1;
+    const char *colon = strchr(arg, ':'), *v = arg;
+    if (colon) {
+        size_t tl = (size_t)(colon - arg);
+        const char *tn = kw_valtype_name(want);
+        if (strlen(tn) != tl || memcmp(arg, tn, tl) != 0) return 0;
+        v = colon + 1;
+    }
     char *end;
     errno = 0;
     out->raw = 0;
@@ -121,63 +125,78 @@ static int fail_kw(const kw_error *ke)
 
 int cli_exec(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"fuel", required_argument, NULL, 'f'},   {"stats", no_argument, NULL, 's'},
-        {"no-metering", no_argument, NULL, 'n'},  {"max-pages", required_argument, NULL, 'p'},
-        {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     kw_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    int stats = 0, verbose = 0, have_fuel = 0;
+    int stats = 0, verbose = 0, have_fuel = 0, npos = 0, rest = 0;
     unsigned long long fuel = 0;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'f':
-            errno = 0;
-            fuel = strtoull(optarg, &end, 10);
-            if (errno || *end || optarg[0] == '-') return cli_usage("exec", "bad --fuel '%s'", optarg);
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    if (!pos) return cli_failf(KP_E_NOMEM, "out of memory");
+    /* Options anywhere on the line, as every verb takes them; "--" ends
+       them. Only "--name" words are options, so a negative plain number
+       ("-5") is an argument. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        int status = -1;
+        if (rest || a[0] != '-' || (a[1] != '-' && strcmp(a, "-h") != 0) || !a[1]) {
+            pos[npos++] = argv[i];
+        } else if (strcmp(a, "--") == 0) {
+            rest = 1;
+        } else if (cli_is_help(a)) {
+            help();
+            status = 0;
+        } else if (strcmp(a, "--stats") == 0) {
+            stats = 1;
+        } else if (strcmp(a, "--no-metering") == 0) {
+            cfg.no_metering = 1;
+        } else if (strcmp(a, "--verbose") == 0) {
+            verbose = 1;
+        } else if (cli_opt("--fuel", argc, argv, &i, &val)) {
+            uint64_t f = 0;
+            if (!val || !cli_parse_u64(val, &f)) status = cli_usage("exec", "--fuel needs a count");
+            fuel = f;
             have_fuel = 1;
-            break;
-        case 's': stats = 1; break;
-        case 'n': cfg.no_metering = 1; break;
-        case 'p': {
-            errno = 0;
-            unsigned long n = strtoul(optarg, &end, 10);
-            if (errno || *end || n == 0 || n > 65536)
-                return cli_usage("exec", "bad --max-pages '%s' (1..65536)", optarg);
-            cfg.max_memory_pages = (uint32_t)n;
-            break;
+        } else if (cli_opt("--max-pages", argc, argv, &i, &val)) {
+            uint64_t n;
+            if (!val || !cli_parse_u64(val, &n) || n == 0 || n > 65536)
+                status = cli_usage("exec", "--max-pages needs a count from 1 to 65536");
+            else
+                cfg.max_memory_pages = (uint32_t)n;
+        } else {
+            status = cli_usage("exec", "unknown option '%s'", a);
         }
-        case 'v': verbose = 1; break;
-        case 'h': help(); return 0;
-        default: return cli_usage("exec", "unknown option '%s'", argv[optind - 1]);
+        if (status >= 0) {
+            free(pos);
+            return status;
         }
     }
-    if (argc - optind < 2) return cli_usage("exec", "needs FILE.wasm and FUNC");
-    const char *path = argv[optind], *fname = argv[optind + 1];
-    char **args = argv + optind + 2;
-    int nargs = argc - optind - 2;
+    if (npos < 2) {
+        free(pos);
+        return cli_usage("exec", "needs FILE.wasm and FUNC");
+    }
+    const char *path = pos[0], *fname = pos[1];
+    char **args = pos + 2;
+    int nargs = npos - 2;
 
     kp_error e;
     kp_error_clear(&e);
     uint8_t *bytes = NULL;
     size_t len = 0;
-    int rc = file_read_all(path, 64u << 20, &bytes, &len, &e);
-    if (rc) return cli_fail(&e);
-
     kw_error ke;
     kw_module *m = NULL;
     kw_store *s = NULL;
     int status = 0;
     kw_val *vals = NULL, *res = NULL;
+    int rc = file_read_all(path, 64u << 20, &bytes, &len, &e);
+    if (rc) {
+        status = cli_fail(&e);
+        goto done;
+    }
     rc = kw_module_new(&cfg, bytes, len, &m, &ke);
     mem_free(bytes, len + 1);
-    if (rc) return fail_kw(&ke);
+    if (rc) {
+        status = fail_kw(&ke);
+        goto done;
+    }
     s = kw_store_new(&cfg);
     if (!s) {
         status = cli_failf(KP_E_NOMEM, "out of memory");
@@ -216,8 +235,8 @@ int cli_exec(int argc, char **argv)
     }
     for (uint32_t i = 0; i < np; i++) {
         if (!parse_arg(args[i], pt[i], &vals[i])) {
-            status = cli_usage("exec", "argument %u '%s' is not a %s (write %s:VALUE)", i + 1,
-                               args[i], kw_valtype_name(pt[i]), kw_valtype_name(pt[i]));
+            status = cli_usage("exec", "argument %u '%s' is not a %s (write VALUE or %s:VALUE)",
+                               i + 1, args[i], kw_valtype_name(pt[i]), kw_valtype_name(pt[i]));
             goto done;
         }
     }
@@ -244,5 +263,6 @@ done:
     free(res);
     kw_store_free(s);
     kw_module_free(m);
+    free(pos);
     return status;
 }

@@ -48,4 +48,15 @@ for spec in fib:20 sieve:1 matmul:2 sha256:3 nbody:1000 quicksort:1 vm:1000 memc
     want=$("$T/$k" "$n")
     expect_out "C program $k: wasm32 result equals native" "$want" "$KAPSULE" exec "$T/$k.wasm" bench_run "i32:$n"
 done
+# issue 19: options anywhere (the README wrote --fuel after the file and
+# got a usage error), plain numbers where the signature says the type, --
+# ending the options, and a negative plain number as an argument
+W="${BUILD:-build}/wat/exec_basic.wasm"
+expect_out "options after the file and plain numbers" "i32:5" "$KAPSULE" exec "$W" add 2 3 --fuel 1000 --stats
+expect_out "typed and plain arguments mixed" "i32:4294967295" "$KAPSULE" exec "$W" add i32:-3 2
+expect_out "a negative plain number is an argument" "i32:4294967294" "$KAPSULE" exec --fuel=100 "$W" add -5 3
+expect_out "-- ends the options" "i32:1" "$KAPSULE" exec -- "$W" add 0 1
+expect_exit "an unknown option anywhere is a usage error" 2 "$KAPSULE" exec "$W" add 1 2 --frob
+expect_exit "a plain value of the wrong shape is a usage error" 2 "$KAPSULE" exec "$W" add 1.5 2
+expect_out "fac 20 with options last" "i64:2432902008176640000" "$KAPSULE" exec "$W" fac 20 --no-metering
 finish
