@@ -554,6 +554,87 @@ KP_API int kp_transcript_parse(const uint8_t *p, size_t len, kp_transcript **out
                                kp_error *err);
 KP_API void kp_transcript_free(kp_transcript *t);
 
+/*
+ * Standalone runs: a logic module run outside any store, for a capsule
+ * made up from kp_run_opts, against the library's in-memory world (child
+ * storage, ledger, DAG and module registry that live and die with the
+ * run). What `kapsule run` does; receipts and replay build on it. Every
+ * pointer in kp_run_opts is borrowed for the call.
+ */
+typedef struct kp_run kp_run;
+
+/* An account credited before the run (the in-memory ledger starts empty). */
+typedef struct kp_run_credit {
+    const uint8_t *account; /* a public key */
+    size_t account_len;
+    uint64_t amount;
+} kp_run_credit;
+
+typedef struct kp_run_opts {
+    const kp_policy *policy;    /* NULL: nothing is granted */
+    const char *type;           /* the capsule's type; NULL: "post" */
+    kp_key_alg author_alg;      /* KP_ALG_NONE (0) with author NULL: no author */
+    const uint8_t *author;
+    size_t author_len;
+    const uint8_t *body;        /* may be NULL when body_len is 0 */
+    size_t body_len;
+    const uint8_t (*parents)[KP_ID_BYTES];
+    size_t parent_count;
+    const kp_capsule_flag *flags; /* relay-visible flags (text keys and values) */
+    size_t flag_count;
+    int64_t created;            /* the capsule's created time; 0: now */
+    int64_t now;                /* grant validity and the clock; 0: the system clock */
+    uint64_t fuel;              /* 0: the policy's limit; else the smaller of both */
+    const uint8_t *trust_module; /* KP_ID_BYTES: get_trust_score reads it; NULL: none */
+    kp_key_alg owner_alg;       /* the module's registered owner (module_owner) */
+    const uint8_t *owner;
+    size_t owner_len;
+    const kp_run_credit *credits;
+    size_t credit_count;
+    const kp_transcript *replay; /* non-NULL: feed this transcript's oracle values back
+                                    and fail with KP_E_HOST_REPLAY_DIVERGED on any
+                                    difference */
+} kp_run_opts;
+
+/*
+ * Runs wasm's entry point (kapsule_run, or WASI _start). The made-up
+ * capsule's id is SHA-256("kapsule run\n" || type || 0x00 || author ||
+ * body), so the same options give the same run. Returns KP_OK when the
+ * module ran to its end (its verdict may still be reject), or the trap's
+ * code (fuel, memory, a host call refused...): in both cases *out is the
+ * finished run, freed with kp_run_free. A module that cannot run at all
+ * (engine codes for a bad module, KP_E_CAP_NOT_GRANTED and the other link
+ * failures, KP_E_ARG for bad options) leaves *out NULL.
+ */
+KP_API int kp_run_standalone(const uint8_t *wasm, size_t len, const kp_run_opts *opts,
+                             kp_run **out, kp_error *err);
+KP_API void kp_run_free(kp_run *r);
+KP_API const uint8_t *kp_run_module_id(const kp_run *r);
+/* 1 accept, 2 reject; reason is the module's, or why the host decided
+   ("the module trapped", "entry point returned nonzero"). */
+KP_API int kp_run_verdict(const kp_run *r, const char **reason);
+/* KP_OK, or the code the run trapped with (as kp_run_standalone returned). */
+KP_API int kp_run_status(const kp_run *r);
+/* What kapsule_run returned or the WASI exit status (when the run ended). */
+KP_API int32_t kp_run_exit_code(const kp_run *r);
+/* The submitted result (NULL, 0 and *submitted 0 when none). */
+KP_API const uint8_t *kp_run_result(const kp_run *r, size_t *len, int *submitted);
+KP_API uint64_t kp_run_fuel_used(const kp_run *r);
+/* The transcript, borrowed from the run. */
+KP_API const kp_transcript *kp_run_transcript(const kp_run *r);
+/* The log lines, each "<instance> <level> <text>\n", in order. */
+KP_API const uint8_t *kp_run_logs(const kp_run *r, size_t *len);
+/* The capsules the run emitted: type and body, borrowed from the run. */
+KP_API size_t kp_run_emitted_count(const kp_run *r);
+KP_API int kp_run_emitted(const kp_run *r, size_t i, const char **type, const uint8_t **body,
+                          size_t *len);
+/* The run's effective grant: each capability granted (in the order
+   `kapsule policy caps` lists them) with the name of the policy rule that
+   granted it. KP_E_NOT_FOUND past the end. */
+KP_API size_t kp_run_grant_count(const kp_run *r);
+KP_API int kp_run_grant_at(const kp_run *r, size_t i, const char **capability,
+                           const char **rule);
+
 /* ---- store -------------------------------------------------------------------------- */
 
 /*
