@@ -481,6 +481,18 @@ KP_API int kp_key_id_parse(const char *s, kp_key_alg *alg, uint8_t pk[KP_PK_MAX_
 #define KP_MODULE_ID_BYTES KP_ID_BYTES
 
 /*
+ * The capability table: every capability a policy can grant (i <
+ * kp_cap_count(), in a fixed order) with one line on what it allows, and
+ * every host function a guest can import with the capability it belongs
+ * to. KP_E_NOT_FOUND past the end. The strings are static.
+ */
+KP_API size_t kp_cap_count(void);
+KP_API int kp_cap_at(size_t i, const char **name, const char **what);
+KP_API size_t kp_host_fn_count(void);
+/* Host function i: its import module and name, and its capability's index. */
+KP_API int kp_host_fn_at(size_t i, const char **module, const char **name, size_t *cap);
+
+/*
  * A policy: JSON that grants capabilities and limits by module id, capsule
  * type and author key (the schema is in docs and `kapsule policy --help`).
  * Made by kp_policy_parse or kp_policy_load, freed by kp_policy_free.

@@ -17,7 +17,6 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "host/host.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -69,10 +68,13 @@ static int check(int argc, char **argv, int print_hash)
 
 static int caps(void)
 {
-    for (int c = 0; c < POL_NCAPS; c++) {
-        printf("%-14s %s\n", pol_cap_name(c), pol_cap_what(c));
-        for (size_t i = 0; i < host_fn_count(); i++)
-            if (host_fn_cap(i) == c) printf("%16s%s.%s\n", "", host_fn_module(i), host_fn_name(i));
+    for (size_t c = 0; c < kp_cap_count(); c++) {
+        const char *name, *what, *mod, *fn;
+        size_t fc;
+        kp_cap_at(c, &name, &what);
+        printf("%-14s %s\n", name, what);
+        for (size_t i = 0; kp_host_fn_at(i, &mod, &fn, &fc) == KP_OK; i++)
+            if (fc == c) printf("%16s%s.%s\n", "", mod, fn);
     }
     return 0;
 }

@@ -145,3 +145,24 @@ TEST(a_guest_under_a_policy_and_its_replay)
     kp_policy_free(pol);
     free(w);
 }
+
+TEST(the_capability_table)
+{
+    const char *name, *what, *mod, *fn;
+    size_t cap, storage = (size_t)-1;
+    CHECK(kp_cap_count() > 10);
+    for (size_t i = 0; i < kp_cap_count(); i++) {
+        CHECK_EQ(kp_cap_at(i, &name, &what), KP_OK);
+        CHECK(*name && *what);
+        if (strcmp(name, "storage") == 0) storage = i;
+    }
+    CHECK_EQ(kp_cap_at(kp_cap_count(), &name, &what), KP_E_NOT_FOUND);
+    CHECK(storage != (size_t)-1);
+    int found = 0;
+    for (size_t i = 0; kp_host_fn_at(i, &mod, &fn, &cap) == KP_OK; i++) {
+        CHECK(cap < kp_cap_count());
+        if (strcmp(fn, "storage_get") == 0) found = cap == storage && strcmp(mod, "kapsule") == 0;
+    }
+    CHECK(found);
+    CHECK_EQ(kp_host_fn_at(kp_host_fn_count(), &mod, &fn, &cap), KP_E_NOT_FOUND);
+}
