@@ -1145,6 +1145,45 @@ KP_API const char *kp_ingest_status_name(kp_ingest_status s);
 KP_API const char *kp_ingest_body_name(kp_ingest_body b);
 
 /*
+ * Relays route capsules between nodes without reading them: a relay holds
+ * no decryption key and decides on what anyone can see (size, strict
+ * parse, signature, type, author, flags, parent count, whether the body is
+ * encrypted) with rules read from JSON (docs/FORMATS.md, "Relay rules"),
+ * first matching rule first. An accepted capsule is published on a stream
+ * subject made of the prefix, one token per route flag and the type's
+ * dot-separated parts, with its id as the message id.
+ */
+typedef struct kp_relay_rules kp_relay_rules;
+#define KP_RELAY_SUBJECT_MAX 768
+
+/* Reads rules (JSON, borrowed). KP_E_RELAY_RULES with err->field for a
+   malformed, unknown or mistyped field, or one that would need the body. */
+KP_API int kp_relay_rules_parse(const uint8_t *json, size_t len, kp_relay_rules **out,
+                                kp_error *err);
+/* The same from a file (plus the file codes; at most 1 MiB). */
+KP_API int kp_relay_rules_load(const char *path, kp_relay_rules **out, kp_error *err);
+KP_API void kp_relay_rules_free(kp_relay_rules *r);
+
+/* A relay's decision on one capsule file. */
+typedef struct kp_relay_verdict {
+    int accept;
+    int code;        /* KP_OK, or why it was refused (as returned) */
+    const char *rule; /* the matching rule's name ("" for the default); borrowed from the rules */
+    int has_id;      /* the capsule parsed and verified: msg_id holds its id */
+    char msg_id[KP_ID_HEX_BYTES];
+    char subject[KP_RELAY_SUBJECT_MAX]; /* accept only */
+} kp_relay_verdict;
+
+/*
+ * Decides on one capsule file (borrowed): KP_OK with v->accept set and its
+ * subject, or the refusal's code: E_CAPSULE_LIMIT over the rules'
+ * max_bytes, the parse and signature codes, E_RELAY_REFUSED by a rule (or
+ * the default). Never decrypts.
+ */
+KP_API int kp_relay_check(const kp_relay_rules *r, const uint8_t *data, size_t len,
+                          kp_relay_verdict *v, kp_error *err);
+
+/*
  * Snapshots (docs/FORMATS.md, "Snapshots"): the accepted capsules of a
  * store, with the logic modules they need, in one file that another store
  * ingests. A snapshot is a CBOR sequence: a header, the modules (in id

@@ -225,6 +225,9 @@
       "snapshot module whose code does not hash to its id")                            \
     X(KP_E_SNAPSHOT_DIGEST, 909, "E_SNAPSHOT_DIGEST", 1,                               \
       "snapshot bytes do not match the digest in its trailer")                         \
+    X(KP_E_RELAY_RULES, 920, "E_RELAY_RULES", 1,                                       \
+      "malformed relay rules (a field unknown, mistyped or needing the body)")         \
+    X(KP_E_RELAY_REFUSED, 921, "E_RELAY_REFUSED", 1, "refused by the relay's rules")    \
     /* end of table */
 
 #endif /* KAPSULE_ERRORS_H */
