@@ -914,7 +914,10 @@ KP_API int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_er
  * NULL / owner_len 0: nobody), with a log entry, then processes the pending
  * capsules that waited for it (fn hears them). *id gets the module id;
  * *added (may be NULL) is 0 when it was registered already (then nothing
- * is logged). E_ARG for an owner key over KP_PK_MAX_BYTES.
+ * is logged). The bytes must decode and validate as a WebAssembly module
+ * (the engine's kw_module_new, default limits): otherwise the engine's
+ * code (E_WASM_..., with the byte offset) is returned and nothing is
+ * stored or logged. E_ARG for an owner key over KP_PK_MAX_BYTES.
  */
 KP_API int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len,
                                 kp_key_alg owner_alg, const uint8_t *owner, size_t owner_len,
@@ -979,6 +982,25 @@ typedef struct kp_snapshot_module {
  */
 KP_API int kp_snapshot_export(kp_store *st, uint64_t since, uint8_t **out, size_t *len,
                               kp_error *err);
+/*
+ * A module row the export leaves out: its id, the engine's code for why
+ * its code is not a module, and the engine's message (valid during the
+ * call).
+ */
+typedef void (*kp_snapshot_skip_fn)(void *ud, const uint8_t id[KP_ID_BYTES], int code,
+                                    const char *msg);
+/*
+ * kp_snapshot_export, telling fn (may be NULL) about each registered
+ * module it skips. A module row whose code the engine cannot decode or
+ * validate (registered by a kapsule that did not check, e.g. an empty
+ * file) can never run, so no accepted capsule depends on it: it is left
+ * out rather than fail every export of the store for good (modules are
+ * never deleted). It fails with KP_E_STORE_CORRUPT instead when an
+ * exported capsule names such a module, or when a module's code does not
+ * hash to its id (tampering: kapsule log verify reports it).
+ */
+KP_API int kp_snapshot_export_with(kp_store *st, uint64_t since, kp_snapshot_skip_fn fn,
+                                   void *ud, uint8_t **out, size_t *len, kp_error *err);
 KP_API void kp_snapshot_bytes_free(uint8_t *p, size_t len);
 /*
  * The tree size of a checkpoint note (len bytes) of st's own log, for

@@ -643,7 +643,15 @@ int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len, kp_key_
     store_unit u;
     uint8_t mid[32];
     int add = 0;
-    int rc = store_unit_begin(in->st, "module", &u, err);
+    /* Checked before the unit: a module that is not WebAssembly is stored
+       nowhere and logged nowhere (it was never registered), and it gets
+       the engine's own code. */
+    int rc = rt_module_check(wasm, len, err);
+    if (rc) {
+        err_prefix(err, "not a logic module");
+        return rc;
+    }
+    rc = store_unit_begin(in->st, "module", &u, err);
     if (rc) return rc;
     rc = store_module_add(in->st, wasm ? wasm : (const uint8_t *)"", len, owner_alg, owner,
                           owner_len, in->now ? in->now : (int64_t)time(NULL), mid, &add, err);

@@ -87,6 +87,12 @@ int rt_entry_encode(const rt_entry *e, buf *out, kp_error *err);
    (KP_E_INGEST_ENTRY otherwise); waiting is not read back. */
 int rt_entry_decode(const uint8_t *p, size_t len, rt_entry *e, kp_error *err);
 
+/* ---- modcheck.c ---- */
+
+/* KP_OK when code decodes and validates as a WebAssembly module, else the
+   engine's code (E_WASM_..., with the byte offset) in err. */
+int rt_module_check(const uint8_t *code, size_t len, kp_error *err);
+
 /* ---- node.c: the node's checkpoint key ---- */
 
 #define RT_NODE_KEY_FILE "node.key"

@@ -103,6 +103,10 @@ int store_module_code(kp_store *st, const uint8_t id[STORE_ID], buf *out, kp_err
 /* A lifecycle change (see host_modules.set_state). */
 int store_module_set_state(kp_store *st, const uint8_t id[STORE_ID], int state,
                            const uint8_t successor[STORE_ID], kp_error *err);
+/* How many stored capsules accepted at log index >= since name id as
+   their logic module. */
+int store_module_named(kp_store *st, const uint8_t id[STORE_ID], uint64_t since, uint64_t *n,
+                       kp_error *err);
 /* Every module, in id order: *out (n rows) freed with mem_free(*out, n * sizeof **out). */
 int store_module_list(kp_store *st, store_module **out, size_t *n, kp_error *err);
 
