@@ -565,14 +565,21 @@ typedef struct kp_store kp_store;
 /* kp_store_open flags. */
 #define KP_STORE_CREATE 0x1u   /* create the folder and the database if missing */
 #define KP_STORE_READONLY 0x2u /* never write; refuses a store that needs an upgrade */
+#define KP_STORE_FORCE 0x4u    /* write even to a quarantined store (see below) */
 
 /*
  * Opens (with KP_STORE_CREATE, creates) the store in folder dir and brings
  * its schema up to date: each pending forward migration runs in its own
  * transaction, so an interrupted upgrade leaves a store at the last
  * completed version. On success *out is a new store, freed with
- * kp_store_close. Fails with KP_E_STORE_MISSING (no store and no
- * KP_STORE_CREATE), KP_E_STORE_TOO_NEW (written by a newer kapsule; left
+ * kp_store_close. A store is created only where there is none (store.db
+ * absent, empty or holding no schema) and the folder has no node key
+ * (<dir>/node.key): a node key without its database means that the log
+ * it signed is gone, and a new log under the same key would fork it, so
+ * that is KP_E_STORE_MISSING whatever the flags, with a message saying
+ * how to recover (restore the database, or move the key away and import
+ * a snapshot). Fails with KP_E_STORE_MISSING (no store and no
+ * KP_STORE_CREATE, or the node key case), KP_E_STORE_TOO_NEW (written by a newer kapsule; left
  * untouched), KP_E_STORE_OLD (read-only open of a store that needs an
  * upgrade), KP_E_STORE_FOREIGN (some other SQLite file), KP_E_STORE_CORRUPT,
  * KP_E_STORE_BUSY, KP_E_STORE_MIGRATION, KP_E_DISK_FULL, KP_E_IO,
@@ -581,6 +588,30 @@ typedef struct kp_store kp_store;
 KP_API int kp_store_open(const char *dir, unsigned flags, kp_store **out, kp_error *err);
 /* Closes the store, finishing its prepared statements. NULL does nothing. */
 KP_API void kp_store_close(kp_store *st);
+
+/*
+ * Quarantine. A store that failed its integrity check carries a mark (a
+ * row of its database), and while it does every write is refused with
+ * KP_E_STORE_CORRUPT naming the mark's code and reason: ingest, import,
+ * module registration, ledger credits and checkpoints alike, so that
+ * nothing new is appended to, or signed over, a store found tampered.
+ * kapsule log verify sets the mark when kp_log_verify or kp_runtime_verify
+ * reports a fault (these two only read) and lifts it when both pass
+ * again; every open for writing also sets it when the log is shorter than
+ * a checkpoint already signed (a fork). A store opened with
+ * KP_STORE_FORCE writes anyway and keeps the mark.
+ *
+ * kp_store_quarantine sets (or replaces) the mark with code and reason
+ * (a store open for writing, outside a transaction: KP_E_STORE_TX);
+ * kp_store_quarantine_clear lifts it (*cleared, may be NULL: 1 when there
+ * was one); kp_store_quarantined reads it: *code 0 when there is none,
+ * else its code, and reason (may be NULL) its text. Store codes on
+ * failure.
+ */
+KP_API int kp_store_quarantine(kp_store *st, int code, const char *reason, kp_error *err);
+KP_API int kp_store_quarantine_clear(kp_store *st, int *cleared, kp_error *err);
+KP_API int kp_store_quarantined(kp_store *st, int *code, char reason[KP_ERROR_MSG_BYTES],
+                                kp_error *err);
 /* The store's schema version (the database's user_version). */
 KP_API int kp_store_schema_version(const kp_store *st);
 
@@ -760,7 +791,8 @@ typedef enum kp_log_place {
     KP_LOG_AT_CHECKPOINT = 3, /* index is its sequence number, tree_size its size */
     KP_LOG_AT_TABLE = 4,      /* a table as a whole (e.g. rows that should not exist) */
     KP_LOG_AT_CAPSULE = 5,    /* kp_runtime_verify: index is the capsule's log entry */
-    KP_LOG_AT_RESULT = 6      /* kp_runtime_verify: index is the result's log entry */
+    KP_LOG_AT_RESULT = 6,     /* kp_runtime_verify: index is the result's log entry */
+    KP_LOG_AT_MODULE = 7      /* kp_runtime_verify: a module (named in the message), index 0 */
 } kp_log_place;
 
 typedef struct kp_log_problem {
@@ -1061,8 +1093,11 @@ KP_API int kp_snapshot_import(kp_ingest *in, const kp_snapshot *s, size_t batch,
  * columns and DAG edges stored beside them (type, author, creation time,
  * logic module, encrypted flag, parents) must be what the bytes say; every stored
  * result must match its entry's run (module, verdict, fuel, result hash,
- * transcript root, policy hash); every accept entry must have its capsule
- * stored. Faults go to fn (places KP_LOG_AT_CAPSULE / _RESULT / _ENTRY,
+ * transcript root, policy hash, and from entry version 2 on the SHA-256
+ * of its reason text); every module's code must hash to its id; every
+ * accept entry must have its capsule stored and every module entry its
+ * module. What needs the runs replayed (balances, child storage) is not
+ * checked here. Faults go to fn (places KP_LOG_AT_CAPSULE / _RESULT / _MODULE / _ENTRY,
  * index = the log entry) and are counted in rep->problems (rep may be
  * NULL; only problems is touched). KP_OK when all holds, else the first
  * fault's code (KP_E_INGEST_TAMPERED, KP_E_INGEST_ENTRY) with its message

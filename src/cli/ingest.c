@@ -51,6 +51,8 @@ static void help(void)
            "  --policy P      the policy file (default <store>/policy.json if present,\n"
            "                  else nothing is granted)\n"
            "  --trust-module ID  get_trust_score reads this module's scores\n"
+           "  --force         write even though `kapsule log verify` quarantined the\n"
+           "                  store (the mark stays until a verify passes)\n"
            "  --store DIR     the store (default $KAPSULE_HOME, else ~/.kapsule)\n\n"
            "exit status: 0 every capsule accepted, duplicate or pending; 1 any rejected;\n"
            "2 usage; 3 environment (the store is left as it was before the failing capsule)\n",
@@ -280,6 +282,9 @@ int cli_pipeline_opt(const char *verb, int argc, char **argv, int *i, cli_pipeli
     } else if (cli_opt("--batch", argc, argv, i, &val)) {
         if (val && !parse_count(val, &p->batch))
             *status = cli_usage(verb, "--batch needs a count from 1 to 1000000");
+    } else if (strcmp(name, "--force") == 0) {
+        p->force = 1;
+        return 1;
     } else {
         return 0;
     }
@@ -291,7 +296,8 @@ int cli_pipeline_open(const cli_pipeline *p, kp_store **st, kp_ingest **in, kp_e
 {
     *st = NULL;
     *in = NULL;
-    int rc = kp_store_open(cli_store_dir(p->store), KP_STORE_CREATE, st, e);
+    int rc = kp_store_open(cli_store_dir(p->store),
+                           KP_STORE_CREATE | (p->force ? KP_STORE_FORCE : 0), st, e);
     if (rc) return rc;
     kp_ingest_opts o;
     memset(&o, 0, sizeof o);

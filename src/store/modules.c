@@ -139,6 +139,23 @@ int store_module_named(kp_store *st, const uint8_t id[STORE_ID], uint64_t since,
     return rc == SQLITE_ROW ? KP_OK : store_fail(st, rc, "counting a module's capsules", err);
 }
 
+int store_module_each(kp_store *st, store_module_fn fn, void *ud, kp_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT id, code FROM modules ORDER BY id", &s, err), src = SQLITE_DONE;
+    if (rc) return rc;
+    while (rc == KP_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+        uint8_t id[STORE_ID];
+        const void *p = sqlite3_column_blob(s, 0), *code = sqlite3_column_blob(s, 1);
+        memset(id, 0, sizeof id);
+        if (p && sqlite3_column_bytes(s, 0) == STORE_ID) memcpy(id, p, STORE_ID);
+        rc = fn(ud, id, code ? code : (const void *)"", (size_t)sqlite3_column_bytes(s, 1), err);
+    }
+    if (rc == KP_OK && src != SQLITE_DONE) rc = store_fail(st, src, "reading modules", err);
+    store_done(s);
+    return rc;
+}
+
 int store_module_list(kp_store *st, store_module **out, size_t *n, kp_error *err)
 {
     sqlite3_stmt *s;

@@ -139,3 +139,191 @@ TEST(issue11_4_export_skips_a_bad_module_row_of_an_old_store)
     kp_ingest_free(in);
     kp_store_close(st);
 }
+
+/* ---- 5: a missing or empty store.db is silently a new store ------------------------ */
+
+/* A store with a module and a signed checkpoint (so node.key exists), closed. */
+static void signed_store(const char *dir)
+{
+    kp_store *st = open_rw(dir);
+    kp_ingest *in = pipeline(st);
+    kp_error e;
+    uint8_t id[32];
+    if (kp_ingest_module_add(in, MOD_ACCEPT, sizeof MOD_ACCEPT, KP_ALG_NONE, NULL, 0, id, NULL,
+                             NULL, NULL, &e) ||
+        kp_ingest_checkpoint(in, NULL, &e)) {
+        printf("# signed store: %s\n", e.msg);
+        abort();
+    }
+    kp_ingest_free(in);
+    kp_store_close(st);
+}
+
+static void rm_db(const char *dir)
+{
+    char p[600];
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/store.db%s", dir, suffix[i]);
+        unlink(p);
+    }
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char p[600];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &sb) == 0;
+}
+
+TEST(issue11_5_missing_or_empty_db_beside_the_node_key_is_no_new_store)
+{
+    const char *dir = test_dir("forked", 1);
+    signed_store(dir);
+    CHECK(exists(dir, "node.key"));
+    kp_store *st = NULL;
+    kp_error e;
+    unsigned flags[] = {KP_STORE_CREATE, 0, KP_STORE_READONLY};
+    /* deleted */
+    rm_db(dir);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(kp_store_open(dir, flags[i], &st, &e), KP_E_STORE_MISSING);
+        CHECK_MSG(strstr(e.msg, "backup") && strstr(e.msg, "snapshot") &&
+                      !strstr(e.msg, "upgrade"),
+                  "%s", e.msg);
+        CHECK(!exists(dir, "store.db"));
+    }
+    /* truncated to nothing */
+    char p[600];
+    snprintf(p, sizeof p, "%s/store.db", dir);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    fclose(f);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(kp_store_open(dir, flags[i], &st, &e), KP_E_STORE_MISSING);
+        CHECK_MSG(strstr(e.msg, "empty") && strstr(e.msg, "backup"), "%s", e.msg);
+    }
+    struct stat sb;
+    CHECK(stat(p, &sb) == 0 && sb.st_size == 0); /* nothing was written into it */
+    /* without the node key, the folder is just empty and may get a store */
+    snprintf(p, sizeof p, "%s/node.key", dir);
+    CHECK(unlink(p) == 0);
+    CHECK_EQ(kp_store_open(dir, KP_STORE_READONLY, &st, &e), KP_E_STORE_MISSING);
+    CHECK(!strstr(e.msg, "upgrade"));
+    CHECK_EQ(kp_store_open(dir, KP_STORE_CREATE, &st, &e), KP_OK);
+    kp_store_close(st);
+}
+
+TEST(issue11_5_an_old_store_read_only_is_told_how_to_upgrade_safely)
+{
+    const char *dir = test_dir("old", 1);
+    kp_store *st = NULL;
+    kp_error e;
+    CHECK_EQ(store_open_with(dir, KP_STORE_CREATE, store_migrations, 1, NULL, &st, &e), KP_OK);
+    kp_store_close(st);
+    CHECK_EQ(kp_store_open(dir, KP_STORE_READONLY, &st, &e), KP_E_STORE_OLD);
+    CHECK_MSG(strstr(e.msg, "keeping its data") && !strstr(e.msg, "read-write once"), "%s", e.msg);
+    CHECK_EQ(kp_store_open(dir, 0, &st, &e), KP_OK);
+    CHECK_EQ(kp_store_schema_version(st), (int)store_migration_count);
+    kp_store_close(st);
+}
+
+/* ---- 6: ingest keeps writing into a store found corrupt ---------------------------- */
+
+static int exec_sql(kp_store *st, const char *sql)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+/* Every write path refuses with E_STORE_CORRUPT; nothing is appended. */
+static void check_refused(kp_store *st)
+{
+    kp_error e;
+    uint64_t before = (uint64_t)q_int(st, "SELECT count(*) FROM log_entries"), bal;
+    kp_ingest *in = pipeline(st);
+    uint8_t id[32], acct[32];
+    memset(acct, 0, sizeof acct);
+    kp_key *k = NULL;
+    CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &k, &e), KP_OK);
+    size_t pklen;
+    memcpy(acct, kp_key_public(k, &pklen), 32);
+    kp_key_free(k);
+    static const uint8_t other[] = MOD(6, 1, 4, 0, 0x41, 1, 0x0b);
+    CHECK_EQ(kp_ingest_module_add(in, other, sizeof other, KP_ALG_NONE, NULL, 0, id, NULL, NULL,
+                                  NULL, &e),
+             KP_E_STORE_CORRUPT);
+    CHECK_MSG(strstr(e.msg, "quarantined") && strstr(e.msg, "log verify"), "%s", e.msg);
+    CHECK_EQ(kp_ledger_credit(st, acct, 32, 5, &bal, NULL, &e), KP_E_STORE_CORRUPT);
+    CHECK_EQ(kp_ingest_checkpoint(in, NULL, &e), KP_E_STORE_CORRUPT);
+    CHECK_EQ(kp_ingest_begin(in, &e), KP_E_STORE_CORRUPT);
+    CHECK_EQ(kp_ingest_capsule(in, (const uint8_t *)"\xff", 1, NULL, NULL, &e),
+             KP_E_STORE_CORRUPT);
+    CHECK_EQ(q_int(st, "SELECT count(*) FROM log_entries"), (int64_t)before);
+    kp_ingest_free(in);
+}
+
+TEST(issue11_6_a_quarantined_store_refuses_every_write_until_lifted)
+{
+    const char *dir = test_dir("quarantine", 1);
+    signed_store(dir);
+    kp_store *st = open_rw(dir);
+    kp_error e;
+    int code = -1, cleared = 0;
+    char why[KP_ERROR_MSG_BYTES];
+    CHECK_EQ(kp_store_quarantined(st, &code, why, &e), KP_OK);
+    CHECK_EQ(code, 0);
+    CHECK_EQ(kp_store_quarantine(st, KP_E_INGEST_TAMPERED, "capsule x: bytes changed", &e), KP_OK);
+    check_refused(st);
+    kp_store_close(st);
+    /* the mark survives a reopen */
+    st = open_rw(dir);
+    CHECK_EQ(kp_store_quarantined(st, &code, why, &e), KP_OK);
+    CHECK_EQ(code, KP_E_INGEST_TAMPERED);
+    CHECK(strstr(why, "bytes changed") != NULL);
+    check_refused(st);
+    kp_store_close(st);
+    /* forced: writes go through, the mark stays */
+    CHECK_EQ(kp_store_open(dir, KP_STORE_FORCE, &st, &e), KP_OK);
+    kp_ingest *in = pipeline(st);
+    CHECK_EQ(kp_ingest_capsule(in, (const uint8_t *)"\xff", 1, NULL, NULL, &e), KP_OK);
+    kp_ingest_free(in);
+    CHECK_EQ(kp_store_quarantined(st, &code, NULL, &e), KP_OK);
+    CHECK_EQ(code, KP_E_INGEST_TAMPERED);
+    kp_store_close(st);
+    /* lifted (what a passing log verify does): writes go through */
+    st = open_rw(dir);
+    CHECK_EQ(kp_store_quarantine_clear(st, &cleared, &e), KP_OK);
+    CHECK_EQ(cleared, 1);
+    in = pipeline(st);
+    CHECK_EQ(kp_ingest_capsule(in, (const uint8_t *)"\xff", 1, NULL, NULL, &e), KP_OK);
+    CHECK_EQ(kp_ingest_checkpoint(in, NULL, &e), KP_OK);
+    kp_ingest_free(in);
+    kp_store_close(st);
+    /* a read-only store cannot be marked */
+    CHECK_EQ(kp_store_open(dir, KP_STORE_READONLY, &st, &e), KP_OK);
+    CHECK_EQ(kp_store_quarantine(st, KP_E_INGEST_TAMPERED, "x", &e), KP_E_STORE_READONLY);
+    kp_store_close(st);
+}
+
+TEST(issue11_6_a_log_shorter_than_its_signed_checkpoint_is_quarantined_on_open)
+{
+    const char *dir = test_dir("cut", 1);
+    signed_store(dir);
+    kp_store *st = open_rw(dir);
+    kp_error e;
+    int code = -1;
+    /* an attacker's cut: the triggers dropped, the last entry removed */
+    CHECK_EQ(exec_sql(st, "DROP TRIGGER log_entries_no_delete; DROP TRIGGER log_nodes_no_delete;"
+                          "DELETE FROM log_nodes; DELETE FROM log_entries;"),
+             SQLITE_OK);
+    kp_store_close(st);
+    st = open_rw(dir);
+    CHECK_EQ(kp_store_quarantined(st, &code, NULL, &e), KP_OK);
+    CHECK_EQ(code, KP_E_LOG_CHECKPOINT);
+    check_refused(st);
+    kp_store_close(st);
+    /* a read-only open reads on (and log verify will say what is wrong) */
+    CHECK_EQ(kp_store_open(dir, KP_STORE_READONLY, &st, &e), KP_OK);
+    kp_store_close(st);
+}
