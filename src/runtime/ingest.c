@@ -237,6 +237,8 @@ static void note_run(job *j, host_run *r, const kp_ingest *in)
     memcpy(j->res.module, host_run_module_id(r), KP_ID_BYTES);
     j->res.verdict = host_run_verdict(r, &reason);
     j->res.fuel = host_run_fuel_used(r);
+    /* the reason text is stored with the result: the entry commits to it */
+    rt_reason_hash(reason, j->ent.reason_hash);
     j->ent.has_run = 1;
     memcpy(j->ent.module, j->res.module, 32);
     j->ent.verdict = j->res.verdict;

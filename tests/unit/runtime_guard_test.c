@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cbor/cbor.h"
 #include "runtime/runtime.h"
 #include "store/db.h"
 #include "test.h"
@@ -326,4 +327,151 @@ TEST(issue11_6_a_log_shorter_than_its_signed_checkpoint_is_quarantined_on_open)
     /* a read-only open reads on (and log verify will say what is wrong) */
     CHECK_EQ(kp_store_open(dir, KP_STORE_READONLY, &st, &e), KP_OK);
     kp_store_close(st);
+}
+
+/* ---- 7: tampering outside the log goes unseen -------------------------------------- */
+
+typedef struct seen {
+    int n, module, reason;
+} seen;
+
+static void on_problem(void *ud, const kp_log_problem *p)
+{
+    seen *s = ud;
+    s->n++;
+    if (p->place == KP_LOG_AT_MODULE) s->module++;
+    if (p->place == KP_LOG_AT_RESULT && strstr(p->msg, "another reason")) s->reason++;
+}
+
+/* A store holding an accepted capsule whose logic ran (a results row). */
+static void run_store(const char *dir)
+{
+    kp_store *st = open_rw(dir);
+    kp_ingest *in = pipeline(st);
+    kp_error e;
+    uint8_t mid[32];
+    kp_key *k = NULL;
+    kp_capsule *c = NULL;
+    if (kp_ingest_module_add(in, MOD_ACCEPT, sizeof MOD_ACCEPT, KP_ALG_NONE, NULL, 0, mid, NULL,
+                             NULL, NULL, &e) ||
+        kp_key_generate(KP_ALG_ED25519, &k, &e))
+        abort();
+    kp_capsule_pack_opts o;
+    memset(&o, 0, sizeof o);
+    o.type = "post";
+    o.author = k;
+    o.body = (const uint8_t *)"hi";
+    o.body_len = 2;
+    o.logic = mid;
+    o.created = 1700000000;
+    size_t len;
+    if (kp_capsule_pack(&o, NULL, &c, &e)) abort();
+    const uint8_t *bytes = kp_capsule_bytes(c, &len);
+    if (kp_ingest_capsule(in, bytes, len, NULL, NULL, &e) || kp_ingest_checkpoint(in, NULL, &e))
+        abort();
+    kp_capsule_free(c);
+    kp_key_free(k);
+    kp_ingest_free(in);
+    kp_store_close(st);
+}
+
+static int verify(kp_store *st, seen *s)
+{
+    kp_error e;
+    memset(s, 0, sizeof *s);
+    return kp_runtime_verify(st, on_problem, s, NULL, &e);
+}
+
+TEST(issue11_7_a_module_whose_code_changed_is_reported)
+{
+    const char *dir = test_dir("mod-tamper", 1);
+    run_store(dir);
+    kp_store *st = open_rw(dir);
+    seen s;
+    CHECK_EQ(verify(st, &s), KP_OK);
+    CHECK_EQ(q_int(st, "SELECT count(*) FROM results"), 1);
+    CHECK_EQ(exec_sql(st, "DROP TRIGGER modules_code_fixed;"
+                          "UPDATE modules SET code = X'0061736d0100000000'"),
+             SQLITE_OK);
+    CHECK_EQ(verify(st, &s), KP_E_INGEST_TAMPERED);
+    CHECK_EQ(s.module, 1);
+    kp_store_close(st);
+}
+
+TEST(issue11_7_a_result_whose_reason_changed_is_reported)
+{
+    const char *dir = test_dir("reason-tamper", 1);
+    run_store(dir);
+    kp_store *st = open_rw(dir);
+    seen s;
+    CHECK_EQ(verify(st, &s), KP_OK);
+    CHECK_EQ(exec_sql(st, "DROP TRIGGER results_no_update;"
+                          "UPDATE results SET reason = 'approved by the moderators'"),
+             SQLITE_OK);
+    CHECK_EQ(verify(st, &s), KP_E_INGEST_TAMPERED);
+    CHECK_EQ(s.reason, 1);
+    kp_store_close(st);
+}
+
+/* The entry format: runs are version 2 and commit to the reason; a version
+   1 run (an older store) still decodes, without it; a version 2 run
+   without it is malformed. */
+TEST(issue11_7_entries_commit_to_the_reason_and_old_ones_still_read)
+{
+    rt_entry x, d;
+    buf b = {0};
+    kp_error e;
+    memset(&x, 0, sizeof x);
+    x.decision = "accepted";
+    x.has_capsule = 1;
+    x.has_run = 1;
+    x.verdict = 1;
+    x.fuel = 7;
+    rt_reason_hash("looks fine", x.reason_hash);
+    CHECK_EQ(rt_entry_encode(&x, &b, &e), KP_OK);
+    CHECK_EQ(rt_entry_decode(b.p, b.len, &d, &e), KP_OK);
+    CHECK_EQ(d.version, 2);
+    CHECK(d.has_reason_hash && memcmp(d.reason_hash, x.reason_hash, 32) == 0);
+    /* no run: still version 1, byte for byte as before */
+    x.has_run = 0;
+    b.len = 0;
+    CHECK_EQ(rt_entry_encode(&x, &b, &e), KP_OK);
+    CHECK_EQ(rt_entry_decode(b.p, b.len, &d, &e), KP_OK);
+    CHECK_EQ(d.version, 1);
+    /* {"v": 1 or 2, "run": {... no "reason"}, ...} */
+    cbor_enc c;
+    for (int v = 1; v <= 2; v++) {
+        b.len = 0;
+        cbor_enc_init(&c, &b);
+        cbor_begin_map(&c);
+        cbor_put_str(&c, "v");
+        cbor_put_uint(&c, (uint64_t)v);
+        cbor_put_str(&c, "decision");
+        cbor_put_str(&c, "accepted");
+        cbor_put_str(&c, "sha256");
+        cbor_put_bytes(&c, x.sha256, 32);
+        cbor_put_str(&c, "run");
+        cbor_begin_map(&c);
+        cbor_put_str(&c, "module");
+        cbor_put_bytes(&c, x.module, 32);
+        cbor_put_str(&c, "verdict");
+        cbor_put_str(&c, "accept");
+        cbor_put_str(&c, "fuel");
+        cbor_put_uint(&c, 7);
+        cbor_put_str(&c, "transcript");
+        cbor_put_bytes(&c, x.transcript, 32);
+        cbor_put_str(&c, "policy");
+        cbor_put_bytes(&c, x.policy, 32);
+        cbor_end(&c);
+        cbor_end(&c);
+        CHECK_EQ(cbor_enc_finish(&c, &e), KP_OK);
+        int rc = rt_entry_decode(b.p, b.len, &d, &e);
+        if (v == 1) {
+            CHECK_EQ(rc, KP_OK);
+            CHECK_EQ(d.has_reason_hash, 0);
+        } else {
+            CHECK_EQ(rc, KP_E_INGEST_ENTRY);
+        }
+    }
+    buf_free(&b);
 }
