@@ -264,6 +264,10 @@ KP_API void kp_key_text_free(char *text, size_t len);
 #define KP_CAPSULE_FLAG_VALUE_MAX 256
 #define KP_CAPSULE_CAP_KIND_MAX 64 /* as a type */
 #define KP_CAPSULE_CAP_RESOURCE_MAX 256
+/* 1 when the len bytes at type are a capsule type the format allows
+   ([a-z][a-z0-9._-]{0,63}): what a capsule can carry, and so what a policy
+   grant may name. */
+KP_API int kp_capsule_type_valid(const char *type, size_t len);
 
 /*
  * Limits applied by kp_capsule_parse and kp_capsule_pack. A zero member
@@ -926,6 +930,16 @@ KP_API void kp_ingest_free(kp_ingest *in);
 KP_API int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_ingest_fn fn,
                              void *ud, kp_error *err);
 /*
+ * An input too big to be handed over whole: size bytes (over
+ * KP_CAPSULE_MAX_BYTES, else E_ARG) whose SHA-256 the caller computed as
+ * they streamed past. It is refused with E_CAPSULE_LIMIT and logged with
+ * exactly the entry kp_ingest_capsule logs for the same bytes, so every
+ * refused input is in the audit log whatever its size; fn (may be NULL)
+ * hears the rejection. Store codes on failure, as kp_ingest_capsule.
+ */
+KP_API int kp_ingest_oversize(kp_ingest *in, const uint8_t sha256[KP_LOG_HASH_BYTES],
+                              uint64_t size, kp_ingest_fn fn, void *ud, kp_error *err);
+/*
  * Batches: between kp_ingest_begin and kp_ingest_commit every capsule is
  * still its own all-or-nothing unit, but they share one commit (one
  * fsync); nothing is acknowledged before kp_ingest_commit returns. Without
@@ -1118,6 +1132,9 @@ KP_API KP_NODISCARD int kp_runtime_verify(kp_store *st, kp_log_problem_fn fn, vo
  * KP_E_LIMIT (the balance would pass 2^63 - 1), KP_E_STORE_READONLY and
  * the store's codes; on failure nothing changes.
  */
+/* (kp_ledger_credit also fails with KP_E_LEDGER_ACCOUNT when the account
+   is not a valid public key: 32 bytes an Ed25519 key of prime order, 33 or
+   65 a P-256 or secp256k1 point; money is made only where it can be spent.) */
 KP_API int kp_ledger_credit(kp_store *st, const uint8_t *account, size_t len, uint64_t amount,
                             uint64_t *balance, uint64_t *log_index, kp_error *err);
 KP_API int kp_ledger_balance(kp_store *st, const uint8_t *account, size_t len, uint64_t *balance,

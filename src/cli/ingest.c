@@ -21,13 +21,11 @@
 
 #include "cbor/cbor.h"
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
 
-/* The most a single input file may be before it is refused unread (the
-   pipeline itself refuses anything over KP_CAPSULE_MAX_BYTES, logged). */
-#define INGEST_FILE_MAX (64u * 1024 * 1024)
 /* The most standard input may bring in one run. */
 #define INGEST_STREAM_MAX (1024u * 1024 * 1024)
 #define INGEST_BATCH_DEFAULT 100
@@ -168,20 +166,48 @@ static int feed(runner *r, const uint8_t *p, size_t n, kp_error *e)
     return KP_OK;
 }
 
+/* A file over the capsule limit: its SHA-256 and size, read in chunks,
+   then kp_ingest_oversize. */
+static int feed_oversize(runner *r, const char *path, kp_error *e)
+{
+    uint8_t chunk[65536], digest[CRY_SHA256_BYTES];
+    uint64_t size = 0;
+    size_t got;
+    int rc;
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_errno(e, errno, "cannot read", path);
+    cry_sha256_ctx h;
+    cry_sha256_init(&h);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        cry_sha256_update(&h, chunk, got);
+        size += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return err_set(e, KP_E_IO, "reading %s failed", path);
+    cry_sha256_final(&h, digest);
+    if (size <= KP_CAPSULE_MAX_BYTES) /* it shrank meanwhile: read it again */
+        return err_set(e, KP_E_IO, "%s changed while it was read", path);
+    if (r->in_batch == 0 && (rc = kp_ingest_begin(r->in, e))) return rc;
+    r->in_batch++;
+    r->x->inputs++;
+    if ((rc = kp_ingest_oversize(r->in, digest, size, cli_ingest_print, r->x, e))) return rc;
+    show_progress(r->x);
+    if (r->in_batch >= r->batch) return flush(r, e);
+    return KP_OK;
+}
+
 static int feed_file(runner *r, const char *path, kp_error *e)
 {
     uint8_t *data;
     size_t n;
     r->x->file = path;
-    int rc = file_read_all(path, INGEST_FILE_MAX, &data, &n, e);
-    if (rc == KP_E_LIMIT) {
-        /* too big to read: refused unread and unlogged, said so here */
-        r->x->inputs++;
-        r->x->rejected++;
-        fprintf(stderr, "kapsule: E_CAPSULE_LIMIT: %s is larger than %u bytes; not read\n", path,
-                INGEST_FILE_MAX);
-        return KP_OK;
-    }
+    /* Read whole only up to the capsule limit: anything larger is refused
+       by the pipeline anyway, so it is hashed in passing (constant memory,
+       whatever its size) and logged as the same refusal (E_CAPSULE_LIMIT)
+       the pipeline logs for an oversized input it is handed whole. */
+    int rc = file_read_all(path, KP_CAPSULE_MAX_BYTES, &data, &n, e);
+    if (rc == KP_E_LIMIT) return feed_oversize(r, path, e);
     if (rc) return rc;
     rc = feed(r, data, n, e);
     mem_free(data, n + 1);

@@ -306,6 +306,22 @@ static int emit(kp_ingest *in, host_run *r, const uint8_t parent[KP_ID_BYTES], i
     return KP_OK;
 }
 
+/*
+ * The size limit, the first check: an input over KP_CAPSULE_MAX_BYTES is
+ * refused with E_CAPSULE_LIMIT and logged like every other refusal (its
+ * entry names the SHA-256 of all its bytes, j->ent.sha256). Whether the
+ * bytes came whole (kp_ingest_capsule) or were too big to be read and
+ * were hashed as they streamed past (kp_ingest_oversize), the entry is
+ * the same, so every refused input is in the log, whatever its size.
+ */
+static int reject_oversize(kp_ingest *in, job *j, uint64_t len, kp_error *err)
+{
+    char m[96];
+    snprintf(m, sizeof m, "%llu bytes: a capsule may have at most %u", (unsigned long long)len,
+             KP_CAPSULE_MAX_BYTES);
+    return reject(in, j, KP_E_CAPSULE_LIMIT, m, err);
+}
+
 static int process(kp_ingest *in, const uint8_t *data, size_t len, int released, job *j,
                    kp_error *err)
 {
@@ -322,12 +338,7 @@ static int process(kp_ingest *in, const uint8_t *data, size_t len, int released,
     j->res.released = released;
     crypto_hash_sha256(j->ent.sha256, data, len);
 
-    if (len > KP_CAPSULE_MAX_BYTES) {
-        char m[96];
-        snprintf(m, sizeof m, "%zu bytes: a capsule may have at most %u", len,
-                 KP_CAPSULE_MAX_BYTES);
-        return reject(in, j, KP_E_CAPSULE_LIMIT, m, err);
-    }
+    if (len > KP_CAPSULE_MAX_BYTES) return reject_oversize(in, j, len, err);
     if ((rc = kp_capsule_parse(data, len, NULL, &c, &cerr))) {
         if (is_env(rc)) return err_set(err, rc, "%s", cerr.msg);
         return reject(in, j, rc, cerr.msg, err);
@@ -601,6 +612,27 @@ int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_ingest_
     int rc = unit(in, data ? data : (const uint8_t *)"", len, NULL, fn, ud, err);
     if (rc == KP_OK) rc = drain(in, fn, ud, err);
     in->queue.len = 0;
+    return rc;
+}
+
+int kp_ingest_oversize(kp_ingest *in, const uint8_t sha256[KP_LOG_HASH_BYTES], uint64_t size,
+                       kp_ingest_fn fn, void *ud, kp_error *err)
+{
+    if (size <= KP_CAPSULE_MAX_BYTES)
+        return err_set(err, KP_E_ARG, "%llu bytes is within the capsule limit: ingest it",
+                       (unsigned long long)size);
+    store_unit u;
+    job *j = mem_calloc(1, sizeof *j);
+    if (!j) return err_set(err, KP_E_NOMEM, "out of memory");
+    j->res.message = j->msg;
+    memcpy(j->ent.sha256, sha256, 32);
+    int rc = store_unit_begin(in->st, "capsule", &u, err);
+    if (rc == KP_OK) {
+        rc = reject_oversize(in, j, size, err);
+        rc = store_unit_end(in->st, &u, rc, err);
+    }
+    if (rc == KP_OK && fn) fn(ud, &j->res);
+    mem_free(j, sizeof *j);
     return rc;
 }
 

@@ -5,6 +5,7 @@
  * has signed a longer log (5), a store still written after it failed its
  * check (6), and one whose modules or result reasons changed unseen (7).
  */
+#include <sodium.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -474,4 +475,121 @@ TEST(issue11_7_entries_commit_to_the_reason_and_old_ones_still_read)
         }
     }
     buf_free(&b);
+}
+
+/* ---- 11: the small ones ------------------------------------------------------------- */
+
+TEST(issue11_11_a_small_order_key_is_no_ledger_account)
+{
+    kp_store *st = open_rw(test_dir("weak-account", 1));
+    kp_error e;
+    uint64_t bal;
+    uint8_t weak[32], minus_one[32];
+    memset(weak, 0, 32);
+    weak[0] = 1; /* y = 1: the neutral point, order 1 */
+    memset(minus_one, 0xff, 32);
+    minus_one[0] = 0xec;
+    minus_one[31] = 0x7f; /* y = -1: order 2 */
+    CHECK_EQ(kp_ledger_credit(st, weak, 32, 10, &bal, NULL, &e), KP_E_LEDGER_ACCOUNT);
+    CHECK_EQ(kp_ledger_credit(st, minus_one, 32, 10, &bal, NULL, &e), KP_E_LEDGER_ACCOUNT);
+    CHECK_EQ(kp_ledger_credit(st, (const uint8_t *)"alice", 5, 10, &bal, NULL, &e),
+             KP_E_LEDGER_ACCOUNT);
+    CHECK_EQ(q_int(st, "SELECT count(*) FROM log_entries"), 0);
+    kp_key *k = NULL;
+    size_t n;
+    CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &k, &e), KP_OK);
+    CHECK_EQ(kp_ledger_credit(st, kp_key_public(k, &n), 32, 10, &bal, NULL, &e), KP_OK);
+    kp_key_free(k);
+    CHECK_EQ(kp_key_generate(KP_ALG_P256, &k, &e), KP_OK);
+    const uint8_t *pk = kp_key_public(k, &n);
+    CHECK_EQ(kp_ledger_credit(st, pk, n, 10, &bal, NULL, &e), KP_OK);
+    kp_key_free(k);
+    /* nor a budget's account in a policy */
+    char pol[512];
+    kp_policy *p = NULL;
+    snprintf(pol, sizeof pol,
+             "{\"kapsule_policy\": 1, \"grants\": [{\"module\": \"*\", \"capabilities\": "
+             "[{\"name\": \"ledger\", \"budget\": 5, \"account\": \"01%062d\"}]}]}",
+             0);
+    CHECK_EQ(kp_policy_parse((const uint8_t *)pol, strlen(pol), &p, &e), KP_E_POLICY_FIELD);
+    kp_store_close(st);
+}
+
+static int parse_policy(const char *grant, kp_error *e)
+{
+    char pol[600];
+    kp_policy *p = NULL;
+    snprintf(pol, sizeof pol, "{\"kapsule_policy\": 1, \"grants\": [%s]}", grant);
+    int rc = kp_policy_parse((const uint8_t *)pol, strlen(pol), &p, e);
+    kp_policy_free(p);
+    return rc;
+}
+
+TEST(issue11_11_a_grant_for_a_type_no_capsule_can_have_is_refused)
+{
+    kp_error e;
+    static const char *const bad[] = {"Post", "post!", "1post", "po st",
+                                      "a0123456789012345678901234567890123456789012345678901234567890123"};
+    char g[300];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(g, sizeof g, "{\"module\": \"*\", \"type\": \"%s\", \"capabilities\": []}", bad[i]);
+        CHECK_MSG(parse_policy(g, &e) == KP_E_POLICY_FIELD, "type %s: %s", bad[i], e.msg);
+        CHECK(strcmp(e.field, "grants[0].type") == 0);
+    }
+    CHECK_EQ(parse_policy("{\"module\": \"*\", \"type\": \"blocklist.update\", \"capabilities\": []}",
+                          &e),
+             KP_OK);
+    CHECK_EQ(parse_policy("{\"module\": \"*\", \"type\": \"*\", \"capabilities\": []}", &e), KP_OK);
+}
+
+TEST(issue11_11_upper_case_hex_in_a_policy_is_refused)
+{
+    kp_error e;
+    CHECK_EQ(parse_policy("{\"module\": \"AA00000000000000000000000000000000000000000000000000000000"
+                          "000000\", \"capabilities\": []}",
+                          &e),
+             KP_E_POLICY_FIELD);
+    CHECK_MSG(strstr(e.msg, "lower case") != NULL, "%s", e.msg);
+    CHECK_EQ(parse_policy("{\"module\": \"aa00000000000000000000000000000000000000000000000000000000"
+                          "000000\", \"capabilities\": []}",
+                          &e),
+             KP_OK);
+    CHECK_EQ(parse_policy("{\"module\": \"*\", \"author\": \"8A88E3DD7409F195FD52DB2D3CBA5D72CA6709BF"
+                          "1D94121BF3748801B40F6F5C\", \"capabilities\": []}",
+                          &e),
+             KP_E_POLICY_FIELD);
+    CHECK_EQ(parse_policy("{\"module\": \"*\", \"author\": \"8a88e3dd7409f195fd52db2d3cba5d72ca6709bf"
+                          "1d94121bf3748801b40f6f5c\", \"capabilities\": []}",
+                          &e),
+             KP_OK);
+}
+
+TEST(issue11_11_every_oversized_input_is_logged_the_same_way)
+{
+    kp_store *a = open_rw(test_dir("big-a", 1)), *b = open_rw(test_dir("big-b", 1));
+    kp_ingest *ia = pipeline(a), *ib = pipeline(b);
+    kp_error e;
+    size_t big = KP_CAPSULE_MAX_BYTES + 1;
+    uint8_t *huge = calloc(1, big), h[32];
+    CHECK(huge != NULL);
+    huge[7] = 42;
+    CHECK_EQ(kp_ingest_capsule(ia, huge, big, NULL, NULL, &e), KP_OK);
+    crypto_hash_sha256(h, huge, big);
+    free(huge);
+    CHECK_EQ(kp_ingest_oversize(ib, h, big, NULL, NULL, &e), KP_OK);
+    CHECK_EQ(kp_ingest_oversize(ib, h, KP_CAPSULE_MAX_BYTES, NULL, NULL, &e), KP_E_ARG);
+    uint8_t ea[512], eb[512];
+    size_t la = 0, lb = 0;
+    CHECK_EQ(kp_log_entry(a, 0, ea, sizeof ea, &la, &e), KP_OK);
+    CHECK_EQ(kp_log_entry(b, 0, eb, sizeof eb, &lb, &e), KP_OK);
+    CHECK(la == lb && memcmp(ea, eb, la) == 0);
+    rt_entry d;
+    CHECK_EQ(rt_entry_decode(eb, lb, &d, &e), KP_OK);
+    CHECK(strcmp(d.decision, "rejected") == 0);
+    CHECK(d.reason_len == strlen("E_CAPSULE_LIMIT") && memcmp(d.reason, "E_CAPSULE_LIMIT", d.reason_len) == 0);
+    CHECK(memcmp(d.sha256, h, 32) == 0);
+    kp_ingest_free(ia);
+    kp_ingest_free(ib);
+    kp_store_close(a);
+    kp_store_close(b);
 }
