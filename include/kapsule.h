@@ -608,11 +608,22 @@ KP_API void kp_store_close(kp_store *st);
  * kp_store_quarantine sets (or replaces) the mark with code and reason
  * (a store open for writing, outside a transaction: KP_E_STORE_TX);
  * kp_store_quarantine_clear lifts it (*cleared, may be NULL: 1 when there
- * was one); kp_store_quarantined reads it: *code 0 when there is none,
+ * was one and none is left), then runs the open check again, which marks
+ * the store anew while its log is still shorter than what was signed;
+ * kp_store_quarantined reads it: *code 0 when there is none,
  * else its code, and reason (may be NULL) its text. Store codes on
  * failure.
  */
 KP_API int kp_store_quarantine(kp_store *st, int code, const char *reason, kp_error *err);
+/*
+ * The cheap check an open for writing runs (read-only stores too): the
+ * log must hold every entry a checkpoint covers, both the checkpoints in
+ * the database and the newest one this node signed (<dir>/node.head,
+ * written by kp_ingest_checkpoint), and a stored checkpoint of that size
+ * must have its root. KP_E_LOG_CHECKPOINT with the reason when not (the
+ * database was cut, or an older or other copy put back), else KP_OK.
+ */
+KP_API KP_NODISCARD int kp_store_check_signed(kp_store *st, kp_error *err);
 KP_API int kp_store_quarantine_clear(kp_store *st, int *cleared, kp_error *err);
 KP_API int kp_store_quarantined(kp_store *st, int *code, char reason[KP_ERROR_MSG_BYTES],
                                 kp_error *err);

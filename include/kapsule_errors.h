@@ -207,7 +207,7 @@
     X(KP_E_INGEST_REJECTED, 900, "E_INGEST_REJECTED", 1,                               \
       "the capsule's logic module rejected it")                                        \
     X(KP_E_INGEST_TAMPERED, 901, "E_INGEST_TAMPERED", 1,                               \
-      "a stored capsule or result does not match the log entry that vouches for it")   \
+      "a stored capsule, result or module does not match what vouches for it")         \
     X(KP_E_INGEST_STREAM, 902, "E_INGEST_STREAM", 1,                                   \
       "malformed capsule stream (not a sequence of COSE_Sign1 items)")                 \
     X(KP_E_INGEST_ENTRY, 903, "E_INGEST_ENTRY", 1,                                     \

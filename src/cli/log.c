@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "util/alloc.h"
+#include "util/error.h"
 
 static const char usage_text[] =
     "usage: kapsule log SUBVERB [--store DIR] [options]\n"
@@ -288,6 +289,7 @@ static int mark(kp_store *st, const opts *o, int verdict, const kp_error *why)
     kp_store *w = NULL;
     kp_error e;
     int code = 0, cleared = 0, rc;
+    char reason[KP_ERROR_MSG_BYTES];
     if (kp_store_quarantined(st, &code, NULL, &e) != KP_OK) code = 0;
     if (verdict == KP_OK && !code) return 0;
     rc = kp_store_open(cli_store_dir(o->store), 0, &w, &e);
@@ -296,6 +298,13 @@ static int mark(kp_store *st, const opts *o, int verdict, const kp_error *why)
             rc = kp_store_quarantine(w, verdict, why->msg, &e);
         else
             rc = kp_store_quarantine_clear(w, &cleared, &e);
+    }
+    if (rc == KP_OK && verdict == KP_OK && !cleared &&
+        kp_store_quarantined(w, &code, reason, &e) == KP_OK && code) {
+        /* marked again at once: what the open check sees still holds */
+        kp_store_close(w);
+        fprintf(stderr, "kapsule: the store stays quarantined: %s\n", reason);
+        return 1;
     }
     kp_store_close(w);
     if (rc != KP_OK) {
@@ -332,6 +341,28 @@ static int sub_verify(kp_store *st, const opts *o)
         } else if (rrc != KP_OK && r.problems == before) {
             rc = rrc; /* an environment error */
             e = re;
+        }
+    }
+    if (rc == KP_OK || r.problems > 0) {
+        /* and the log against what this node signed (node.head): an older
+           or other copy of the database is a fork even when it is whole */
+        kp_error se;
+        int src = kp_store_check_signed(st, &se);
+        if (src == KP_E_LOG_CHECKPOINT) {
+            kp_log_problem p;
+            memset(&p, 0, sizeof p);
+            p.code = src;
+            p.place = KP_LOG_AT_TABLE;
+            p.msg = se.msg;
+            on_problem(problems, &p);
+            r.problems++;
+            if (rc == KP_OK) {
+                rc = src;
+                e = se;
+            }
+        } else if (src != KP_OK && rc == KP_OK) {
+            rc = src; /* an environment error */
+            e = se;
         }
     }
     int fault = rc == KP_OK || r.problems > 0; /* a verdict, not an environment error */

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "runtime/runtime.h"
+#include "store/db.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -664,9 +665,18 @@ int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_error *er
     kp_error ierr;
     if (kp_log_identity(in->st, origin, NULL, &ierr) != KP_OK)
         snprintf(origin, sizeof origin, "%s", in->origin);
-    rc = kp_log_checkpoint(in->st, origin, sk, note ? note : buf_note, err);
+    char *out = note ? note : buf_note;
+    rc = kp_log_checkpoint(in->st, origin, sk, out, err);
     sodium_memzero(sk, sizeof sk);
-    return rc;
+    if (rc) return rc;
+    /* the node remembers what it signed, beside its key: an older or other
+       copy of the database later put in this folder is then seen on open
+       (store_quarantine_open_check) instead of being signed over */
+    char vkey[KP_LOG_VKEY_MAX];
+    kp_checkpoint cp;
+    if ((rc = kp_log_identity(in->st, NULL, vkey, err)) != KP_OK) return rc;
+    if ((rc = kp_checkpoint_verify(out, strlen(out), vkey, &cp, err)) != KP_OK) return rc;
+    return store_node_head_put(in->st, cp.tree_size, cp.root, err);
 }
 
 int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len, kp_key_alg owner_alg,

@@ -334,8 +334,8 @@ static int no_store(const char *dir, unsigned flags, const char *what, kp_error 
         return err_set(err, KP_E_STORE_MISSING,
                        "%s: " STORE_DB_NAME " is %s but " STORE_NODE_KEY_NAME " is there: the "
                        "log this node signed is gone, and a new one under its key would fork "
-                       "it. Restore " STORE_DB_NAME " (and its -wal file) from a backup, or move "
-                       STORE_NODE_KEY_NAME " away and import a snapshot into a new store",
+                       "it. Restore " STORE_DB_NAME " from a backup holding its last "
+                       "checkpoint, or move " STORE_NODE_KEY_NAME " away and import a snapshot",
                        dir, what);
     if (!(flags & KP_STORE_CREATE))
         return err_set(err, KP_E_STORE_MISSING,

@@ -36,6 +36,8 @@
 /* The node's checkpoint key beside it (src/runtime/node.c): its presence
    says that this folder has held a signed log (db.c, no_store). */
 #define STORE_NODE_KEY_NAME "node.key"
+/* The node's memory of the newest checkpoint it signed (quarantine.c). */
+#define STORE_NODE_HEAD_NAME "node.head"
 /* PRAGMA application_id of a kapsule store: "kaps". */
 #define STORE_APP_ID 0x6b617073
 /* How long a writer waits for another process's lock. */
@@ -113,6 +115,9 @@ int store_begin_ungated(kp_store *st, kp_error *err);
    cheap check an open for writing runs (it may set the mark). */
 int store_quarantine_gate(kp_store *st, kp_error *err);
 int store_quarantine_open_check(kp_store *st, kp_error *err);
+/* Records in <dir>/node.head that the node signed a checkpoint of size
+   with root (after the checkpoint committed). */
+int store_node_head_put(kp_store *st, uint64_t size, const uint8_t root[32], kp_error *err);
 /* COMMIT. On failure the transaction may still be open: call store_rollback. */
 int store_commit(kp_store *st, kp_error *err);
 /* ROLLBACK when a transaction is open; never fails. */

@@ -22,6 +22,7 @@
 #include "store/db.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/file.h"
 
 /* The schema version that has the quarantine table (schema.c). */
 #define QUARANTINE_VERSION 3
@@ -117,22 +118,72 @@ int kp_store_quarantine_clear(kp_store *st, int *cleared, kp_error *err)
         store_rollback(st);
         return rc;
     }
-    if (cleared) *cleared = n > 0;
+    /* what the open check sees is not repaired by a passing log verify (an
+       older database under a node that signed more): it marks again */
+    int code;
+    if ((rc = store_quarantine_open_check(st, err)) != KP_OK) return rc;
+    if ((rc = kp_store_quarantined(st, &code, NULL, err)) != KP_OK) return rc;
+    if (cleared) *cleared = n > 0 && !code;
     return KP_OK;
+}
+
+/*
+ * The node's own memory of what it signed, beside the database:
+ * <dir>/node.head holds "<tree size> <hex root>\n" of the newest
+ * checkpoint the node key signed. The database's checkpoints go wherever
+ * the database goes (an older copy put back brings its older checkpoints
+ * with it); this file stays with the key, so an older or different log
+ * under the same key is seen. It is written after the checkpoint commits
+ * (so it may lag, never lead) and read as absent when it does not parse.
+ */
+int store_node_head_put(kp_store *st, uint64_t size, const uint8_t root[32], kp_error *err)
+{
+    char path[4200], text[96];
+    int n = snprintf(text, sizeof text, "%llu ", (unsigned long long)size);
+    for (int i = 0; i < 32; i++) n += snprintf(text + n, sizeof text - (size_t)n, "%02x", root[i]);
+    text[n++] = '\n';
+    snprintf(path, sizeof path, "%s/" STORE_NODE_HEAD_NAME, st->dir);
+    return file_write_atomic(path, (const uint8_t *)text, (size_t)n, 0600, err);
+}
+
+/* Reads node.head: 1 with *size and root, or 0 when absent or unreadable. */
+static int node_head_get(const kp_store *st, uint64_t *size, uint8_t root[32])
+{
+    char path[4200], text[128], hex[65];
+    unsigned long long sz;
+    snprintf(path, sizeof path, "%s/" STORE_NODE_HEAD_NAME, st->dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    if (sscanf(text, "%20llu %64[0-9a-f]", &sz, hex) != 2 || strlen(hex) != 64) return 0;
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1) return 0;
+        root[i] = (uint8_t)v;
+    }
+    *size = sz;
+    return 1;
 }
 
 /*
  * What can be checked on every open for writing without reading the log:
  * every checkpoint handed out covers entries that exist. The log's tables
- * refuse deletes, so a log shorter than its largest signed checkpoint was
- * cut behind kapsule's back (or replaced by an older copy), and
- * appending to it would sign a tree that forks the one already handed
- * out. Two index lookups.
+ * refuse deletes, so a log shorter than its largest signed checkpoint
+ * (the database's own, or the node's memory of its last, node.head) was
+ * cut behind kapsule's back or replaced by an older copy, and a log
+ * holding a checkpoint of the node's last size with another root is
+ * another history; appending to either would sign a tree that forks the
+ * one already handed out. A few index lookups and one small file.
  */
-int store_quarantine_open_check(kp_store *st, kp_error *err)
+int kp_store_check_signed(kp_store *st, kp_error *err)
 {
     sqlite3_stmt *s;
-    if (!has_table(st) || (st->flags & KP_STORE_READONLY)) return KP_OK;
+    char why[KP_ERROR_MSG_BYTES];
+    uint64_t head_size = 0;
+    uint8_t head_root[32];
+    int have_head = node_head_get(st, &head_size, head_root);
     int rc = store_stmt(st,
                         "SELECT coalesce((SELECT max(size) FROM log_checkpoints), 0),"
                         " coalesce((SELECT max(idx) + 1 FROM log_entries), 0)",
@@ -146,13 +197,47 @@ int store_quarantine_open_check(kp_store *st, kp_error *err)
     }
     store_done(s);
     if (src != SQLITE_ROW) return store_fail(st, src, "checking the log's size", err);
-    if (signed_size <= size) return KP_OK;
-    int code;
+    why[0] = 0;
+    if (signed_size > size)
+        snprintf(why, sizeof why,
+                 "the log has %lld entries but holds a checkpoint of %lld: entries were removed",
+                 (long long)size, (long long)signed_size);
+    else if (have_head && head_size > (uint64_t)size)
+        snprintf(why, sizeof why,
+                 "the log has %lld entries but this node signed a checkpoint of %llu "
+                 "(" STORE_NODE_HEAD_NAME "): the database is an older copy",
+                 (long long)size, (unsigned long long)head_size);
+    else if (have_head && head_size > 0) {
+        /* the same size signed twice must have the same root */
+        rc = store_stmt(st, "SELECT root FROM log_checkpoints WHERE size = ?1 LIMIT 1", &s, err);
+        if (rc) return rc;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)head_size);
+        src = sqlite3_step(s);
+        if (src == SQLITE_ROW && (sqlite3_column_bytes(s, 0) != 32 ||
+                                  memcmp(sqlite3_column_blob(s, 0), head_root, 32) != 0))
+            snprintf(why, sizeof why,
+                     "this node signed another root at tree size %llu (" STORE_NODE_HEAD_NAME
+                     "): the database holds another history",
+                     (unsigned long long)head_size);
+        store_done(s);
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            return store_fail(st, src, "reading a checkpoint", err);
+    }
+    if (!why[0]) return KP_OK;
+    return err_set(err, KP_E_LOG_CHECKPOINT, "%s", why);
+}
+
+int store_quarantine_open_check(kp_store *st, kp_error *err)
+{
+    kp_error found;
+    int code, rc;
+    if (!has_table(st) || (st->flags & KP_STORE_READONLY)) return KP_OK;
+    rc = kp_store_check_signed(st, &found);
+    if (rc == KP_OK) return KP_OK;
+    if (rc != KP_E_LOG_CHECKPOINT) {
+        if (err) *err = found;
+        return rc;
+    }
     if ((rc = kp_store_quarantined(st, &code, NULL, err)) || code) return rc;
-    char why[KP_ERROR_MSG_BYTES];
-    snprintf(why, sizeof why,
-             "the log has %lld entries but a checkpoint of %lld was signed: entries were"
-             " removed, or the database replaced by an older copy",
-             (long long)size, (long long)signed_size);
-    return put_mark(st, KP_E_LOG_CHECKPOINT, why, err);
+    return put_mark(st, KP_E_LOG_CHECKPOINT, found.msg, err);
 }

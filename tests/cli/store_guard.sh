@@ -86,6 +86,19 @@ check "issue 11.11: and logged like it" grep -q '"log_index":'"$((N + 1))" "$OUT
 expect_out "issue 11.11: both are in the log" $((N + 2)) sqlite3 "$DB" "SELECT count(*) FROM log_entries"
 expect_ok "issue 11.11: which still verifies" $K log verify
 
+# ---- 6: an older copy of the database put back is a fork ----
+cp "$DB" "$T/backup.db"
+D=$($K pack --type post --key alice --body "$T/hello.txt" --created 4 -o "$T/d.kapsule")
+expect_ok "the node goes on and signs a longer log" $K ingest "$T/d.kapsule"
+cp "$DB" "$T/newer.db"
+cp "$T/backup.db" "$DB"
+expect_err "issue 11.6: log verify says the older copy stays quarantined" \
+    "E_LOG_CHECKPOINT: .*older copy" 1 $K log verify
+expect_err "issue 11.6: and ingest is refused" "E_STORE_CORRUPT: .*older copy" 3 $K ingest "$T/d.kapsule"
+cp "$T/newer.db" "$DB"
+expect_ok "issue 11.6: the newer copy put back verifies" $K log verify
+expect_ok "issue 11.6: and takes writes" $K ingest "$T/d.kapsule"
+
 # ---- 5: a missing or empty store.db is silently a new store ----
 rm -f "$DB" "$DB-wal" "$DB-shm"
 expect_err "issue 11.5: no new store beside the node key" \

@@ -593,3 +593,46 @@ TEST(issue11_11_every_oversized_input_is_logged_the_same_way)
     kp_store_close(a);
     kp_store_close(b);
 }
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    char chunk[65536];
+    size_t n;
+    if (!a || !b) abort();
+    while ((n = fread(chunk, 1, sizeof chunk, a)) > 0)
+        if (fwrite(chunk, 1, n, b) != n) abort();
+    fclose(a);
+    if (fclose(b) != 0) abort();
+}
+
+TEST(issue11_6_an_older_copy_of_the_database_put_back_is_quarantined_on_open)
+{
+    const char *dir = test_dir("restored", 1);
+    char db[600], keep[600];
+    signed_store(dir); /* closed: its WAL is checkpointed into store.db */
+    snprintf(db, sizeof db, "%s/store.db", dir);
+    snprintf(keep, sizeof keep, "%s.bak", test_dir("restored-backup", 1));
+    copy_file(db, keep);
+    /* the node goes on: a capsule and a checkpoint of size 2 */
+    kp_store *st = open_rw(dir);
+    kp_ingest *in = pipeline(st);
+    kp_error e;
+    CHECK_EQ(kp_ingest_capsule(in, (const uint8_t *)"\xff", 1, NULL, NULL, &e), KP_OK);
+    CHECK_EQ(kp_ingest_checkpoint(in, NULL, &e), KP_OK);
+    kp_ingest_free(in);
+    kp_store_close(st);
+    CHECK(exists(dir, "node.head"));
+    /* the backup (size 1) put back: appending to it would sign another
+       tree of size 2 under the same key */
+    rm_db(dir);
+    copy_file(keep, db);
+    st = open_rw(dir);
+    int code = 0;
+    char why[KP_ERROR_MSG_BYTES];
+    CHECK_EQ(kp_store_quarantined(st, &code, why, &e), KP_OK);
+    CHECK_EQ(code, KP_E_LOG_CHECKPOINT);
+    CHECK_MSG(strstr(why, "older copy") != NULL, "%s", why);
+    check_refused(st);
+    kp_store_close(st);
+}
