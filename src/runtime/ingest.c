@@ -676,7 +676,7 @@ int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_error *er
     kp_checkpoint cp;
     if ((rc = kp_log_identity(in->st, NULL, vkey, err)) != KP_OK) return rc;
     if ((rc = kp_checkpoint_verify(out, strlen(out), vkey, &cp, err)) != KP_OK) return rc;
-    return store_node_head_put(in->st, cp.tree_size, cp.root, err);
+    return store_node_head_put(in->st, cp.tree_size, cp.root, vkey, err);
 }
 
 int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len, kp_key_alg owner_alg,

@@ -115,9 +115,10 @@ int store_begin_ungated(kp_store *st, kp_error *err);
    cheap check an open for writing runs (it may set the mark). */
 int store_quarantine_gate(kp_store *st, kp_error *err);
 int store_quarantine_open_check(kp_store *st, kp_error *err);
-/* Records in <dir>/node.head that the node signed a checkpoint of size
-   with root (after the checkpoint committed). */
-int store_node_head_put(kp_store *st, uint64_t size, const uint8_t root[32], kp_error *err);
+/* Records in <dir>/node.head that the node (verifier key vkey) signed a
+   checkpoint of size with root (after the checkpoint committed). */
+int store_node_head_put(kp_store *st, uint64_t size, const uint8_t root[32], const char *vkey,
+                        kp_error *err);
 /* COMMIT. On failure the transaction may still be open: call store_rollback. */
 int store_commit(kp_store *st, kp_error *err);
 /* ROLLBACK when a transaction is open; never fails. */

@@ -129,35 +129,65 @@ int kp_store_quarantine_clear(kp_store *st, int *cleared, kp_error *err)
 
 /*
  * The node's own memory of what it signed, beside the database:
- * <dir>/node.head holds "<tree size> <hex root>\n" of the newest
- * checkpoint the node key signed. The database's checkpoints go wherever
+ * <dir>/node.head holds "<tree size> <hex root> <verifier key>\n" of the
+ * newest checkpoint the node key signed. The database's checkpoints go wherever
  * the database goes (an older copy put back brings its older checkpoints
  * with it); this file stays with the key, so an older or different log
  * under the same key is seen. It is written after the checkpoint commits
  * (so it may lag, never lead) and read as absent when it does not parse.
  */
-int store_node_head_put(kp_store *st, uint64_t size, const uint8_t root[32], kp_error *err)
+int store_node_head_put(kp_store *st, uint64_t size, const uint8_t root[32], const char *vkey,
+                        kp_error *err)
 {
-    char path[4200], text[96];
+    char path[4200], text[96 + KP_LOG_VKEY_MAX];
+    if (strlen(vkey) >= KP_LOG_VKEY_MAX || strpbrk(vkey, " \n"))
+        return err_set(err, KP_E_ARG, "bad verifier key");
     int n = snprintf(text, sizeof text, "%llu ", (unsigned long long)size);
     for (int i = 0; i < 32; i++) n += snprintf(text + n, sizeof text - (size_t)n, "%02x", root[i]);
-    text[n++] = '\n';
+    n += snprintf(text + n, sizeof text - (size_t)n, " %s\n", vkey);
     snprintf(path, sizeof path, "%s/" STORE_NODE_HEAD_NAME, st->dir);
     return file_write_atomic(path, (const uint8_t *)text, (size_t)n, 0600, err);
 }
 
-/* Reads node.head: 1 with *size and root, or 0 when absent or unreadable. */
-static int node_head_get(const kp_store *st, uint64_t *size, uint8_t root[32])
+/* The verifier key the log is bound to, or "" before its first checkpoint. */
+static int log_vkey(kp_store *st, char vkey[KP_LOG_VKEY_MAX], kp_error *err)
 {
-    char path[4200], text[128], hex[65];
+    sqlite3_stmt *s;
+    vkey[0] = 0;
+    int rc = store_stmt(st, "SELECT vkey FROM log_identity WHERE id = 1", &s, err);
+    if (rc) return rc;
+    int src = sqlite3_step(s);
+    if (src == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(s, 0);
+        snprintf(vkey, KP_LOG_VKEY_MAX, "%s", v ? v : "");
+    }
+    store_done(s);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return store_fail(st, src, "reading the log's identity", err);
+    return KP_OK;
+}
+
+/* Reads node.head: 1 with *size and root, or 0 when absent, unreadable, or
+   written for another key than the one the log is bound to (a store
+   started afresh under a new key, the old key moved away, is no fork). */
+static int node_head_get(kp_store *st, uint64_t *size, uint8_t root[32], kp_error *err,
+                         int *rc)
+{
+    char path[4200], text[128 + KP_LOG_VKEY_MAX], hex[65], vkey[KP_LOG_VKEY_MAX],
+        mine[KP_LOG_VKEY_MAX];
     unsigned long long sz;
+    *rc = KP_OK;
     snprintf(path, sizeof path, "%s/" STORE_NODE_HEAD_NAME, st->dir);
     FILE *f = fopen(path, "r");
     if (!f) return 0;
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = 0;
-    if (sscanf(text, "%20llu %64[0-9a-f]", &sz, hex) != 2 || strlen(hex) != 64) return 0;
+    char fmt[48];
+    snprintf(fmt, sizeof fmt, "%%20llu %%64[0-9a-f] %%%ds", KP_LOG_VKEY_MAX - 1);
+    if (sscanf(text, fmt, &sz, hex, vkey) != 3 || strlen(hex) != 64) return 0;
+    if ((*rc = log_vkey(st, mine, err)) != KP_OK) return 0;
+    if (strcmp(mine, vkey) != 0) return 0;
     for (int i = 0; i < 32; i++) {
         unsigned v;
         if (sscanf(hex + 2 * i, "%2x", &v) != 1) return 0;
@@ -183,8 +213,10 @@ int kp_store_check_signed(kp_store *st, kp_error *err)
     char why[KP_ERROR_MSG_BYTES];
     uint64_t head_size = 0;
     uint8_t head_root[32];
-    int have_head = node_head_get(st, &head_size, head_root);
-    int rc = store_stmt(st,
+    int rc;
+    int have_head = node_head_get(st, &head_size, head_root, err, &rc);
+    if (rc) return rc;
+    rc = store_stmt(st,
                         "SELECT coalesce((SELECT max(size) FROM log_checkpoints), 0),"
                         " coalesce((SELECT max(idx) + 1 FROM log_entries), 0)",
                         &s, err);

@@ -110,4 +110,10 @@ expect_err "issue 11.5: an empty store.db is no store either" "^kapsule: E_STORE
 expect_err "issue 11.5: nor for a writer" "^kapsule: E_STORE_MISSING: " 3 $K modules add "$G/trust.wasm"
 check "issue 11.5: which left it empty" [ ! -s "$DB" ]
 KAPSULE_HOME="$T/fresh" expect_ok "issue 11.5: a fresh folder still gets a store" $K ingest "$T/b.kapsule"
+# the recovery the message offers: the old key moved away, a snapshot imported
+mv "$H/node.key" "$T/old-node.key"
+rm -f "$DB"
+expect_ok "issue 11.5: with the key moved away, a snapshot imports into a new store" \
+    $K import "$T/s.snap"
+expect_ok "issue 11.5: under a new key, which verifies (the old node.head is not its)" $K log verify
 finish
