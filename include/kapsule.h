@@ -268,6 +268,10 @@ KP_API void kp_key_text_free(char *text, size_t len);
 #define KP_CAPSULE_FLAG_VALUE_MAX 256
 #define KP_CAPSULE_CAP_KIND_MAX 64 /* as a type */
 #define KP_CAPSULE_CAP_RESOURCE_MAX 256
+/* 1 when the len bytes at type are a capsule type the format allows
+   ([a-z][a-z0-9._-]{0,63}): what a capsule can carry, and so what a policy
+   grant may name. */
+KP_API int kp_capsule_type_valid(const char *type, size_t len);
 
 /*
  * Limits applied by kp_capsule_parse and kp_capsule_pack. A zero member
@@ -662,14 +666,21 @@ typedef struct kp_store kp_store;
 /* kp_store_open flags. */
 #define KP_STORE_CREATE 0x1u   /* create the folder and the database if missing */
 #define KP_STORE_READONLY 0x2u /* never write; refuses a store that needs an upgrade */
+#define KP_STORE_FORCE 0x4u    /* write even to a quarantined store (see below) */
 
 /*
  * Opens (with KP_STORE_CREATE, creates) the store in folder dir and brings
  * its schema up to date: each pending forward migration runs in its own
  * transaction, so an interrupted upgrade leaves a store at the last
  * completed version. On success *out is a new store, freed with
- * kp_store_close. Fails with KP_E_STORE_MISSING (no store and no
- * KP_STORE_CREATE), KP_E_STORE_TOO_NEW (written by a newer kapsule; left
+ * kp_store_close. A store is created only where there is none (store.db
+ * absent, empty or holding no schema) and the folder has no node key
+ * (<dir>/node.key): a node key without its database means that the log
+ * it signed is gone, and a new log under the same key would fork it, so
+ * that is KP_E_STORE_MISSING whatever the flags, with a message saying
+ * how to recover (restore the database, or move the key away and import
+ * a snapshot). Fails with KP_E_STORE_MISSING (no store and no
+ * KP_STORE_CREATE, or the node key case), KP_E_STORE_TOO_NEW (written by a newer kapsule; left
  * untouched), KP_E_STORE_OLD (read-only open of a store that needs an
  * upgrade), KP_E_STORE_FOREIGN (some other SQLite file), KP_E_STORE_CORRUPT,
  * KP_E_STORE_BUSY, KP_E_STORE_MIGRATION, KP_E_DISK_FULL, KP_E_IO,
@@ -678,6 +689,41 @@ typedef struct kp_store kp_store;
 KP_API int kp_store_open(const char *dir, unsigned flags, kp_store **out, kp_error *err);
 /* Closes the store, finishing its prepared statements. NULL does nothing. */
 KP_API void kp_store_close(kp_store *st);
+
+/*
+ * Quarantine. A store that failed its integrity check carries a mark (a
+ * row of its database), and while it does every write is refused with
+ * KP_E_STORE_CORRUPT naming the mark's code and reason: ingest, import,
+ * module registration, ledger credits and checkpoints alike, so that
+ * nothing new is appended to, or signed over, a store found tampered.
+ * kapsule log verify sets the mark when kp_log_verify or kp_runtime_verify
+ * reports a fault (these two only read) and lifts it when both pass
+ * again; every open for writing also sets it when the log is shorter than
+ * a checkpoint already signed (a fork). A store opened with
+ * KP_STORE_FORCE writes anyway and keeps the mark.
+ *
+ * kp_store_quarantine sets (or replaces) the mark with code and reason
+ * (a store open for writing, outside a transaction: KP_E_STORE_TX);
+ * kp_store_quarantine_clear lifts it (*cleared, may be NULL: 1 when there
+ * was one and none is left), then runs the open check again, which marks
+ * the store anew while its log is still shorter than what was signed;
+ * kp_store_quarantined reads it: *code 0 when there is none,
+ * else its code, and reason (may be NULL) its text. Store codes on
+ * failure.
+ */
+KP_API int kp_store_quarantine(kp_store *st, int code, const char *reason, kp_error *err);
+/*
+ * The cheap check an open for writing runs (read-only stores too): the
+ * log must hold every entry a checkpoint covers, both the checkpoints in
+ * the database and the newest one this node signed (<dir>/node.head,
+ * written by kp_ingest_checkpoint), and a stored checkpoint of that size
+ * must have its root. KP_E_LOG_CHECKPOINT with the reason when not (the
+ * database was cut, or an older or other copy put back), else KP_OK.
+ */
+KP_API KP_NODISCARD int kp_store_check_signed(kp_store *st, kp_error *err);
+KP_API int kp_store_quarantine_clear(kp_store *st, int *cleared, kp_error *err);
+KP_API int kp_store_quarantined(kp_store *st, int *code, char reason[KP_ERROR_MSG_BYTES],
+                                kp_error *err);
 /* The store's schema version (the database's user_version). */
 KP_API int kp_store_schema_version(const kp_store *st);
 
@@ -957,7 +1003,8 @@ typedef enum kp_log_place {
     KP_LOG_AT_CHECKPOINT = 3, /* index is its sequence number, tree_size its size */
     KP_LOG_AT_TABLE = 4,      /* a table as a whole (e.g. rows that should not exist) */
     KP_LOG_AT_CAPSULE = 5,    /* kp_runtime_verify: index is the capsule's log entry */
-    KP_LOG_AT_RESULT = 6      /* kp_runtime_verify: index is the result's log entry */
+    KP_LOG_AT_RESULT = 6,     /* kp_runtime_verify: index is the result's log entry */
+    KP_LOG_AT_MODULE = 7      /* kp_runtime_verify: a module (named in the message), index 0 */
 } kp_log_place;
 
 typedef struct kp_log_problem {
@@ -1109,6 +1156,16 @@ KP_API void kp_ingest_free(kp_ingest *in);
 KP_API int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_ingest_fn fn,
                              void *ud, kp_error *err);
 /*
+ * An input too big to be handed over whole: size bytes (over
+ * KP_CAPSULE_MAX_BYTES, else E_ARG) whose SHA-256 the caller computed as
+ * they streamed past. It is refused with E_CAPSULE_LIMIT and logged with
+ * exactly the entry kp_ingest_capsule logs for the same bytes, so every
+ * refused input is in the audit log whatever its size; fn (may be NULL)
+ * hears the rejection. Store codes on failure, as kp_ingest_capsule.
+ */
+KP_API int kp_ingest_oversize(kp_ingest *in, const uint8_t sha256[KP_LOG_HASH_BYTES],
+                              uint64_t size, kp_ingest_fn fn, void *ud, kp_error *err);
+/*
  * Batches: between kp_ingest_begin and kp_ingest_commit every capsule is
  * still its own all-or-nothing unit, but they share one commit (one
  * fsync); nothing is acknowledged before that commit: kp_ingest_commit
@@ -1133,7 +1190,10 @@ KP_API int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_er
  * NULL / owner_len 0: nobody), with a log entry, then processes the pending
  * capsules that waited for it (fn hears them). *id gets the module id;
  * *added (may be NULL) is 0 when it was registered already (then nothing
- * is logged). E_ARG for an owner key over KP_PK_MAX_BYTES.
+ * is logged). The bytes must decode and validate as a WebAssembly module
+ * (the engine's kw_module_new, default limits): otherwise the engine's
+ * code (E_WASM_..., with the byte offset) is returned and nothing is
+ * stored or logged. E_ARG for an owner key over KP_PK_MAX_BYTES.
  */
 KP_API int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len,
                                 kp_key_alg owner_alg, const uint8_t *owner, size_t owner_len,
@@ -1237,6 +1297,25 @@ typedef struct kp_snapshot_module {
  */
 KP_API int kp_snapshot_export(kp_store *st, uint64_t since, uint8_t **out, size_t *len,
                               kp_error *err);
+/*
+ * A module row the export leaves out: its id, the engine's code for why
+ * its code is not a module, and the engine's message (valid during the
+ * call).
+ */
+typedef void (*kp_snapshot_skip_fn)(void *ud, const uint8_t id[KP_ID_BYTES], int code,
+                                    const char *msg);
+/*
+ * kp_snapshot_export, telling fn (may be NULL) about each registered
+ * module it skips. A module row whose code the engine cannot decode or
+ * validate (registered by a kapsule that did not check, e.g. an empty
+ * file) can never run, so no accepted capsule depends on it: it is left
+ * out rather than fail every export of the store for good (modules are
+ * never deleted). It fails with KP_E_STORE_CORRUPT instead when an
+ * exported capsule names such a module, or when a module's code does not
+ * hash to its id (tampering: kapsule log verify reports it).
+ */
+KP_API int kp_snapshot_export_with(kp_store *st, uint64_t since, kp_snapshot_skip_fn fn,
+                                   void *ud, uint8_t **out, size_t *len, kp_error *err);
 KP_API void kp_snapshot_bytes_free(uint8_t *p, size_t len);
 /*
  * The tree size of a checkpoint note (len bytes) of st's own log, for
@@ -1297,8 +1376,11 @@ KP_API int kp_snapshot_import(kp_ingest *in, const kp_snapshot *s, size_t batch,
  * columns and DAG edges stored beside them (type, author, creation time,
  * logic module, encrypted flag, parents) must be what the bytes say; every stored
  * result must match its entry's run (module, verdict, fuel, result hash,
- * transcript root, policy hash); every accept entry must have its capsule
- * stored. Faults go to fn (places KP_LOG_AT_CAPSULE / _RESULT / _ENTRY,
+ * transcript root, policy hash, and from entry version 2 on the SHA-256
+ * of its reason text); every module's code must hash to its id; every
+ * accept entry must have its capsule stored and every module entry its
+ * module. What needs the runs replayed (balances, child storage) is not
+ * checked here. Faults go to fn (places KP_LOG_AT_CAPSULE / _RESULT / _MODULE / _ENTRY,
  * index = the log entry) and are counted in rep->problems (rep may be
  * NULL; only problems is touched). KP_OK when all holds, else the first
  * fault's code (KP_E_INGEST_TAMPERED, KP_E_INGEST_ENTRY) with its message
@@ -1319,6 +1401,9 @@ KP_API KP_NODISCARD int kp_runtime_verify(kp_store *st, kp_log_problem_fn fn, vo
  * KP_E_LIMIT (the balance would pass 2^63 - 1), KP_E_STORE_READONLY and
  * the store's codes; on failure nothing changes.
  */
+/* (kp_ledger_credit also fails with KP_E_LEDGER_ACCOUNT when the account
+   is not a valid public key: 32 bytes an Ed25519 key of prime order, 33 or
+   65 a P-256 or secp256k1 point; money is made only where it can be spent.) */
 KP_API int kp_ledger_credit(kp_store *st, const uint8_t *account, size_t len, uint64_t amount,
                             uint64_t *balance, uint64_t *log_index, kp_error *err);
 KP_API int kp_ledger_balance(kp_store *st, const uint8_t *account, size_t len, uint64_t *balance,

@@ -167,11 +167,12 @@
       "malformed ledger account")                                                      \
                                                                                        \
     /* ---- store 700..799 ---- */                                                    \
-    X(KP_E_STORE_MISSING, 700, "E_STORE_MISSING", 3, "no store in this folder")       \
+    X(KP_E_STORE_MISSING, 700, "E_STORE_MISSING", 3,                                   \
+      "no store in this folder (its database is missing or empty)")                    \
     X(KP_E_STORE_TOO_NEW, 701, "E_STORE_TOO_NEW", 3,                                   \
       "store schema is newer than this program")                                       \
     X(KP_E_STORE_OLD, 702, "E_STORE_OLD", 3,                                           \
-      "store schema is older than this program (open it read-write to upgrade)")       \
+      "store schema is older than this program (a command that writes upgrades it)")   \
     X(KP_E_STORE_FOREIGN, 703, "E_STORE_FOREIGN", 3, "not a kapsule store")            \
     X(KP_E_STORE_CORRUPT, 704, "E_STORE_CORRUPT", 3, "store database is damaged")      \
     X(KP_E_STORE_BUSY, 705, "E_STORE_BUSY", 3, "store is locked by another process")  \
@@ -208,7 +209,7 @@
     X(KP_E_INGEST_REJECTED, 900, "E_INGEST_REJECTED", 1,                               \
       "the capsule's logic module rejected it")                                        \
     X(KP_E_INGEST_TAMPERED, 901, "E_INGEST_TAMPERED", 1,                               \
-      "a stored capsule or result does not match the log entry that vouches for it")   \
+      "a stored capsule, result or module does not match what vouches for it")         \
     X(KP_E_INGEST_STREAM, 902, "E_INGEST_STREAM", 1,                                   \
       "malformed capsule stream (not a sequence of COSE_Sign1 items)")                 \
     X(KP_E_INGEST_ENTRY, 903, "E_INGEST_ENTRY", 1,                                     \

@@ -62,6 +62,11 @@ int capsule_name_ok(const char *s, size_t n)
     return 1;
 }
 
+int kp_capsule_type_valid(const char *type, size_t len)
+{
+    return type != NULL && capsule_name_ok(type, len);
+}
+
 int capsule_flag_key_ok(const char *s, size_t n)
 {
     if (n < 1 || n > KP_CAPSULE_FLAG_KEY_MAX) return 0;

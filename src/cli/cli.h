@@ -81,8 +81,9 @@ typedef struct cli_pipeline {
     uint8_t trust[KP_ID_BYTES];
     int has_trust;
     size_t batch; /* set the verb's default before parsing */
+    int force;    /* --force: write to a quarantined store (KP_STORE_FORCE) */
 } cli_pipeline;
-/* 1 when argv[*i] is --store, --policy, --trust-module or --batch (taken,
+/* 1 when argv[*i] is --store, --policy, --trust-module, --batch or --force (taken,
    with its value); *status is then 0, or a usage failure for a missing
    or bad value. 0 for any other argument. */
 int cli_pipeline_opt(const char *verb, int argc, char **argv, int *i, cli_pipeline *p,

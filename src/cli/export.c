@@ -23,7 +23,9 @@ static void help(void)
            "Writes the store's accepted capsules (their files, byte for byte, in\n"
            "ingest order: every parent before its children) and the logic modules\n"
            "they name into one snapshot file for `kapsule import`. Pending capsules\n"
-           "are not exported. The format is in docs/FORMATS.md, \"Snapshots\".\n\n"
+           "are not exported, nor registered modules whose code is not a valid\n"
+           "WebAssembly module (none can run; each is named on standard error).\n"
+           "The format is in docs/FORMATS.md, \"Snapshots\".\n\n"
            "options:\n"
            "  -o FILE             where to write it (- for standard output)\n"
            "  --since CHECKPOINT  only the capsules accepted after the log entries a\n"
@@ -33,6 +35,16 @@ static void help(void)
            "  --store DIR         the store (default $KAPSULE_HOME, else ~/.kapsule)\n\n"
            "exit status: 0 written; 1 the checkpoint is not this log's; 2 usage;\n"
            "3 environment\n");
+}
+
+/* Says which registered module is left out and why (kp_snapshot_export_with). */
+static void on_skip(void *ud, const uint8_t id[KP_ID_BYTES], int code, const char *msg)
+{
+    char hex[KP_ID_HEX_BYTES];
+    (void)ud;
+    kp_id_format(id, hex);
+    fprintf(stderr, "kapsule: skipped module %s: %s: %s (not a valid module, so no capsule"
+            " can need it)\n", hex, kp_status_name(code), msg);
 }
 
 /* A tree size: digits only, no sign, fits in 63 bits. */
@@ -82,7 +94,7 @@ int cli_export(int argc, char **argv)
             mem_free(note, nlen + 1);
         }
     }
-    if (rc == KP_OK) rc = kp_snapshot_export(st, since, &snap, &len, &e);
+    if (rc == KP_OK) rc = kp_snapshot_export_with(st, since, on_skip, NULL, &snap, &len, &e);
     if (rc == KP_OK) {
         if (strcmp(outp, "-") == 0) {
             if (fwrite(snap, 1, len, stdout) != len || fflush(stdout) != 0)

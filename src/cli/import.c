@@ -34,6 +34,7 @@ static void help(void)
            "  --batch N       inputs per commit (default %d)\n"
            "  --policy P      the policy file (default <store>/policy.json if present)\n"
            "  --trust-module ID  get_trust_score reads this module's scores\n"
+           "  --force         write even though the store is quarantined\n"
            "  --store DIR     the store (default $KAPSULE_HOME, else ~/.kapsule)\n\n"
            "exit status: 0 every capsule accepted, duplicate or pending; 1 the snapshot\n"
            "is damaged (nothing imported) or a capsule was rejected; 2 usage;\n"

@@ -23,13 +23,11 @@
 
 #include "cbor/cbor.h"
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
 
-/* The most a single input file may be before it is refused unread (the
-   pipeline itself refuses anything over KP_CAPSULE_MAX_BYTES, logged). */
-#define INGEST_FILE_MAX (64u * 1024 * 1024)
 /* The most standard input may bring in one run. */
 #define INGEST_STREAM_MAX (1024u * 1024 * 1024)
 #define INGEST_BATCH_DEFAULT 100
@@ -53,6 +51,8 @@ static void help(void)
            "  --policy P      the policy file (default <store>/policy.json if present,\n"
            "                  else nothing is granted)\n"
            "  --trust-module ID  get_trust_score reads this module's scores\n"
+           "  --force         write even though `kapsule log verify` quarantined the\n"
+           "                  store (the mark stays until a verify passes)\n"
            "  --store DIR     the store (default $KAPSULE_HOME, else ~/.kapsule)\n\n"
            "exit status: 0 every capsule accepted, duplicate or pending; 1 any rejected;\n"
            "2 usage; 3 environment (the store is left as it was before the failing capsule)\n",
@@ -194,7 +194,9 @@ static int flush(runner *r, kp_error *e)
     return kp_ingest_checkpoint(r->in, NULL, e);
 }
 
-static int feed(runner *r, const uint8_t *p, size_t n, kp_error *e)
+/* The next input of the batch (begun when none is open), labelled with
+   the current file: the callback's ud until the batch commits. */
+static int next_input(runner *r, input **out, kp_error *e)
 {
     int rc;
     if (!r->inputs && !(r->inputs = calloc(r->batch, sizeof *r->inputs)))
@@ -205,11 +207,52 @@ static int feed(runner *r, const uint8_t *p, size_t n, kp_error *e)
     in->file = r->x->file ? strdup(r->x->file) : NULL;
     if (r->x->file && !in->file) return err_set(e, KP_E_NOMEM, "out of memory");
     r->x->inputs++;
-    rc = kp_ingest_capsule(r->in, p, n, heard, in, e);
-    if (rc) return rc;
+    *out = in;
+    return KP_OK;
+}
+
+/* After an input: progress, and the commit when the batch is full. */
+static int fed(runner *r, kp_error *e)
+{
     show_progress(r->x);
     if (r->in_batch >= r->batch) return flush(r, e);
     return KP_OK;
+}
+
+static int feed(runner *r, const uint8_t *p, size_t n, kp_error *e)
+{
+    input *in;
+    int rc = next_input(r, &in, e);
+    if (rc == KP_OK) rc = kp_ingest_capsule(r->in, p, n, heard, in, e);
+    return rc ? rc : fed(r, e);
+}
+
+/* A file over the capsule limit: its SHA-256 and size, read in chunks,
+   then kp_ingest_oversize. */
+static int feed_oversize(runner *r, const char *path, kp_error *e)
+{
+    uint8_t chunk[65536], digest[CRY_SHA256_BYTES];
+    uint64_t size = 0;
+    size_t got;
+    int rc;
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_errno(e, errno, "cannot read", path);
+    cry_sha256_ctx h;
+    cry_sha256_init(&h);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        cry_sha256_update(&h, chunk, got);
+        size += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return err_set(e, KP_E_IO, "reading %s failed", path);
+    cry_sha256_final(&h, digest);
+    if (size <= KP_CAPSULE_MAX_BYTES) /* it shrank meanwhile: read it again */
+        return err_set(e, KP_E_IO, "%s changed while it was read", path);
+    input *in;
+    if ((rc = next_input(r, &in, e)) || (rc = kp_ingest_oversize(r->in, digest, size, heard, in, e)))
+        return rc;
+    return fed(r, e);
 }
 
 static int feed_file(runner *r, const char *path, kp_error *e)
@@ -217,15 +260,12 @@ static int feed_file(runner *r, const char *path, kp_error *e)
     uint8_t *data;
     size_t n;
     r->x->file = path;
-    int rc = file_read_all(path, INGEST_FILE_MAX, &data, &n, e);
-    if (rc == KP_E_LIMIT) {
-        /* too big to read: refused unread and unlogged, said so here */
-        r->x->inputs++;
-        r->x->rejected++;
-        fprintf(stderr, "kapsule: E_CAPSULE_LIMIT: %s is larger than %u bytes; not read\n", path,
-                INGEST_FILE_MAX);
-        return KP_OK;
-    }
+    /* Read whole only up to the capsule limit: anything larger is refused
+       by the pipeline anyway, so it is hashed in passing (constant memory,
+       whatever its size) and logged as the same refusal (E_CAPSULE_LIMIT)
+       the pipeline logs for an oversized input it is handed whole. */
+    int rc = file_read_all(path, KP_CAPSULE_MAX_BYTES, &data, &n, e);
+    if (rc == KP_E_LIMIT) return feed_oversize(r, path, e);
     if (rc) return rc;
     rc = feed(r, data, n, e);
     mem_free(data, n + 1);
@@ -343,6 +383,9 @@ int cli_pipeline_opt(const char *verb, int argc, char **argv, int *i, cli_pipeli
     } else if (cli_opt("--batch", argc, argv, i, &val)) {
         if (val && !parse_count(val, &p->batch))
             *status = cli_usage(verb, "--batch needs a count from 1 to 1000000");
+    } else if (strcmp(name, "--force") == 0) {
+        p->force = 1;
+        return 1;
     } else {
         return 0;
     }
@@ -354,7 +397,8 @@ int cli_pipeline_open(const cli_pipeline *p, kp_store **st, kp_ingest **in, kp_e
 {
     *st = NULL;
     *in = NULL;
-    int rc = kp_store_open(cli_store_dir(p->store), KP_STORE_CREATE, st, e);
+    int rc = kp_store_open(cli_store_dir(p->store),
+                           KP_STORE_CREATE | (p->force ? KP_STORE_FORCE : 0), st, e);
     if (rc) return rc;
     kp_ingest_opts o;
     memset(&o, 0, sizeof o);

@@ -12,11 +12,12 @@
 #include "util/error.h"
 
 static const char usage_text[] =
-    "usage: kapsule ledger credit ACCOUNT AMOUNT [--store DIR]\n"
+    "usage: kapsule ledger credit ACCOUNT AMOUNT [--force] [--store DIR]\n"
     "       kapsule ledger balance ACCOUNT... [--store DIR]\n"
     "\n"
     "  credit    add AMOUNT to ACCOUNT (the genesis of what logic modules may\n"
     "            spend), recorded in the audit log; prints the new balance\n"
+    "            (--force: even though the store is quarantined)\n"
     "  balance   the balance of each ACCOUNT, one per line\n"
     "\n"
     "ACCOUNT is a key name of the store, a key id (ed25519:<hex>, ...) or a\n"
@@ -26,7 +27,7 @@ static const char usage_text[] =
     "2 usage, 3 environment.\n";
 
 
-static int sub_credit(const char *store, const char *acct, const char *amount)
+static int sub_credit(const char *store, const char *acct, const char *amount, int force)
 {
     kp_error e;
     uint64_t n, bal, idx;
@@ -38,7 +39,7 @@ static int sub_credit(const char *store, const char *acct, const char *amount)
     if (cli_key_public(store, acct, &alg, pk, &len, &e)) return cli_fail(&e);
     kp_store *st = NULL;
     kp_ingest *in = NULL;
-    int rc = kp_store_open(store, KP_STORE_CREATE, &st, &e);
+    int rc = kp_store_open(store, KP_STORE_CREATE | (force ? KP_STORE_FORCE : 0), &st, &e);
     if (rc == KP_OK) rc = kp_ledger_credit(st, pk, len, n, &bal, &idx, &e);
     if (rc == KP_OK) rc = kp_ingest_new(st, NULL, &in, &e);
     if (rc == KP_OK) rc = kp_ingest_checkpoint(in, NULL, &e);
@@ -75,7 +76,7 @@ static int sub_balance(const char *store, const char **accts, int n)
 int cli_ledger(int argc, char **argv)
 {
     const char *store = NULL, *val, *pos[64];
-    int npos = 0;
+    int npos = 0, force = 0;
     if (argc < 2) return cli_usage("ledger", "which one: credit, balance");
     if (cli_is_help(argv[1])) {
         fputs(usage_text, stdout);
@@ -91,6 +92,8 @@ int cli_ledger(int argc, char **argv)
         }
         if (cli_opt("--store", argc, argv, &i, &val)) {
             if (!(store = val)) return cli_usage("ledger", "--store needs a value");
+        } else if (strcmp(argv[i], "--force") == 0) {
+            force = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("ledger", "unknown option '%s'", argv[i]);
         } else {
@@ -101,7 +104,7 @@ int cli_ledger(int argc, char **argv)
     }
     if (strcmp(sub, "credit") == 0) {
         if (npos != 2) return cli_usage("ledger", "ledger credit takes ACCOUNT AMOUNT");
-        return sub_credit(cli_store_dir(store), pos[0], pos[1]);
+        return sub_credit(cli_store_dir(store), pos[0], pos[1], force);
     }
     if (npos == 0) return cli_usage("ledger", "ledger balance takes at least one ACCOUNT");
     return sub_balance(cli_store_dir(store), pos, npos);

@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "util/alloc.h"
+#include "util/error.h"
 
 static const char usage_text[] =
     "usage: kapsule log SUBVERB [--store DIR] [options]\n"
@@ -28,7 +29,10 @@ static const char usage_text[] =
     "                            recompute every hash from the entries and check every\n"
     "                            stored checkpoint (against KEY, default the log's own);\n"
     "                            then check every stored capsule and result against the\n"
-    "                            entry that accepted it (bytes, id, run)\n"
+    "                            entry that accepted it (bytes, id, run, reason) and\n"
+    "                            every module's code against its id. A store that\n"
+    "                            fails is quarantined (writes refused, --force aside);\n"
+    "                            one that passes again has the mark lifted\n"
     "  vkey                      the log's note verifier key (name+keyid+key)\n"
     "\n"
     "The store is --store DIR, else $KAPSULE_HOME, else ~/.kapsule.\n"
@@ -250,6 +254,7 @@ static const char *place_name(kp_log_place p)
     case KP_LOG_AT_CHECKPOINT: return "checkpoint";
     case KP_LOG_AT_CAPSULE: return "capsule";
     case KP_LOG_AT_RESULT: return "result";
+    case KP_LOG_AT_MODULE: return "module";
     default: return "table";
     }
 }
@@ -267,6 +272,53 @@ static void on_problem(void *ud, const kp_log_problem *p)
     if (j && p->place == KP_LOG_AT_CHECKPOINT)
         json_object_set_new(j, "tree_size", json_integer((json_int_t)p->tree_size));
     json_array_append_new(arr, j);
+}
+
+/*
+ * The verdict recorded in the store (kp_store_quarantine): a store that
+ * failed is quarantined, so that no writer appends to it or signs over it
+ * until it is repaired; one that passes again has its mark lifted (that
+ * is the repair step). The store is open read-only for the check, so the
+ * mark is written through a second connection opened for writing; when
+ * that is impossible (a read-only copy), the verdict stands and stderr
+ * says the mark could not be set. Returns 1 when the store is
+ * quarantined afterwards.
+ */
+static int mark(kp_store *st, const opts *o, int verdict, const kp_error *why)
+{
+    kp_store *w = NULL;
+    kp_error e;
+    int code = 0, cleared = 0, rc;
+    char reason[KP_ERROR_MSG_BYTES];
+    if (kp_store_quarantined(st, &code, NULL, &e) != KP_OK) code = 0;
+    if (verdict == KP_OK && !code) return 0;
+    rc = kp_store_open(cli_store_dir(o->store), 0, &w, &e);
+    if (rc == KP_OK) {
+        if (verdict != KP_OK)
+            rc = kp_store_quarantine(w, verdict, why->msg, &e);
+        else
+            rc = kp_store_quarantine_clear(w, &cleared, &e);
+    }
+    if (rc == KP_OK && verdict == KP_OK && !cleared &&
+        kp_store_quarantined(w, &code, reason, &e) == KP_OK && code) {
+        /* marked again at once: what the open check sees still holds */
+        kp_store_close(w);
+        fprintf(stderr, "kapsule: the store stays quarantined: %s\n", reason);
+        return 1;
+    }
+    kp_store_close(w);
+    if (rc != KP_OK) {
+        fprintf(stderr, "kapsule: %s: cannot %s the quarantine mark: %s\n", kp_status_name(rc),
+                verdict != KP_OK ? "set" : "lift", e.msg);
+        return code != 0;
+    }
+    if (verdict != KP_OK) {
+        fprintf(stderr, "kapsule: the store is quarantined: writes are refused until it is "
+                        "repaired and `kapsule log verify` passes (or a writer uses --force)\n");
+        return 1;
+    }
+    if (cleared) fprintf(stderr, "kapsule: the store verifies again: quarantine lifted\n");
+    return 0;
 }
 
 static int sub_verify(kp_store *st, const opts *o)
@@ -291,11 +343,35 @@ static int sub_verify(kp_store *st, const opts *o)
             e = re;
         }
     }
+    if (rc == KP_OK || r.problems > 0) {
+        /* and the log against what this node signed (node.head): an older
+           or other copy of the database is a fork even when it is whole */
+        kp_error se;
+        int src = kp_store_check_signed(st, &se);
+        if (src == KP_E_LOG_CHECKPOINT) {
+            kp_log_problem p;
+            memset(&p, 0, sizeof p);
+            p.code = src;
+            p.place = KP_LOG_AT_TABLE;
+            p.msg = se.msg;
+            on_problem(problems, &p);
+            r.problems++;
+            if (rc == KP_OK) {
+                rc = src;
+                e = se;
+            }
+        } else if (src != KP_OK && rc == KP_OK) {
+            rc = src; /* an environment error */
+            e = se;
+        }
+    }
     int fault = rc == KP_OK || r.problems > 0; /* a verdict, not an environment error */
+    int quarantined = fault ? mark(st, o, rc, &e) : 0;
     if (o->json && fault) {
-        json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:o}", "ok", rc == KP_OK, "entries",
+        json_t *j = json_pack("{s:b,s:I,s:I,s:I,s:o,s:b}", "ok", rc == KP_OK, "entries",
                               (json_int_t)r.entries, "nodes", (json_int_t)r.nodes, "checkpoints",
-                              (json_int_t)r.checkpoints, "problems", problems);
+                              (json_int_t)r.checkpoints, "problems", problems, "quarantined",
+                              quarantined);
         print_json(j);
     } else {
         json_decref(problems);

@@ -20,11 +20,14 @@
 static const char usage_text[] =
     "usage: kapsule modules SUBVERB [--store DIR] [options]\n"
     "\n"
-    "  add FILE.wasm [--owner KEY]  register a logic module by its id (SHA-256 of\n"
+    "  add FILE.wasm [--owner KEY] [--force]\n"
+    "                               register a logic module by its id (SHA-256 of\n"
     "                               \"kapsule-module-v1\" 0x00 and the bytes); KEY, a\n"
     "                               key name or a public key in hex, owns it (what\n"
     "                               module_owner returns). Capsules pending on it\n"
-    "                               are processed. Prints the module id.\n"
+    "                               are processed. Prints the module id. The file\n"
+    "                               must be a valid WebAssembly module. --force:\n"
+    "                               even though the store is quarantined.\n"
     "  list [--json]                every module: id, state, owner, size\n"
     "\n"
     "The store is --store DIR, else $KAPSULE_HOME, else ~/.kapsule.\n"
@@ -39,7 +42,7 @@ static void on_result(void *ud, const kp_ingest_result *r)
             r->reason ? " " : "", r->reason ? kp_status_name(r->reason) : "");
 }
 
-static int sub_add(const char *store, const char *file, const char *owner)
+static int sub_add(const char *store, const char *file, const char *owner, int force)
 {
     kp_error e;
     uint8_t pk[KP_PK_MAX_BYTES];
@@ -55,7 +58,7 @@ static int sub_add(const char *store, const char *file, const char *owner)
     kp_ingest *in = NULL;
     uint8_t id[KP_ID_BYTES];
     int added = 0;
-    int rc = kp_store_open(store, KP_STORE_CREATE, &st, &e);
+    int rc = kp_store_open(store, KP_STORE_CREATE | (force ? KP_STORE_FORCE : 0), &st, &e);
     if (rc == KP_OK) rc = kp_ingest_new(st, NULL, &in, &e);
     if (rc == KP_OK)
         rc = kp_ingest_module_add(in, wasm, len, alg, pklen ? pk : NULL, pklen, id, &added,
@@ -123,7 +126,7 @@ static int sub_list(const char *store, int json)
 int cli_modules(int argc, char **argv)
 {
     const char *store = NULL, *owner = NULL, *val, *pos[2] = {0};
-    int json = 0, npos = 0;
+    int json = 0, npos = 0, force = 0;
     if (argc < 2) return cli_usage("modules", "which one: add, list");
     if (cli_is_help(argv[1])) {
         fputs(usage_text, stdout);
@@ -139,6 +142,8 @@ int cli_modules(int argc, char **argv)
         }
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+        } else if (strcmp(argv[i], "--force") == 0) {
+            force = 1;
         } else if (cli_opt("--store", argc, argv, &i, &val)) {
             if (!(store = val)) return cli_usage("modules", "--store needs a value");
         } else if (cli_opt("--owner", argc, argv, &i, &val)) {
@@ -153,9 +158,10 @@ int cli_modules(int argc, char **argv)
     if (strcmp(sub, "add") == 0) {
         if (npos != 1) return cli_usage("modules", "modules add takes one FILE.wasm");
         if (json) return cli_usage("modules", "modules add has no --json");
-        return sub_add(cli_store_dir(store), pos[0], owner);
+        return sub_add(cli_store_dir(store), pos[0], owner, force);
     }
     if (npos) return cli_usage("modules", "modules list takes no argument");
+    if (force) return cli_usage("modules", "--force is for modules add");
     if (owner) return cli_usage("modules", "--owner is for modules add");
     return sub_list(cli_store_dir(store), json);
 }

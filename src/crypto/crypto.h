@@ -206,6 +206,14 @@ size_t cry_alg_pk_bytes(kp_key_alg alg);
  */
 KP_NODISCARD int cry_sig_pk_check(kp_key_alg alg, const uint8_t *pk, size_t pklen,
                                   kp_error *err);
+/*
+ * A public key whose algorithm is known only by its length (ledger
+ * accounts, policy keys): 32 bytes must be an Ed25519 key of prime order
+ * (no small-order or mixed-order point, which anyone can "sign" for or
+ * nobody can), 33 or 65 a point of P-256 or secp256k1. KP_E_KEY_INVALID
+ * otherwise.
+ */
+KP_NODISCARD int cry_pk_check_any(const uint8_t *pk, size_t pklen, kp_error *err);
 /* Verifies sig over msg for alg (see cry_ed25519_verify, cry_ecdsa_verify;
    an Ed25519 key or signature of the wrong length is KP_E_KEY_INVALID or
    KP_E_SIG_MALFORMED). */

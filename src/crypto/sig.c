@@ -61,6 +61,22 @@ int cry_sig_pk_check(kp_key_alg alg, const uint8_t *pk, size_t pklen, kp_error *
     }
 }
 
+int cry_pk_check_any(const uint8_t *pk, size_t pklen, kp_error *err)
+{
+    uint8_t c[CRY_ECDSA_PK_BYTES];
+    kp_error e1;
+    if (pklen == CRY_ED25519_PK_BYTES) return cry_ed25519_pk_check(pk, err);
+    if (pklen == CRY_ECDSA_PK_BYTES || pklen == CRY_ECDSA_PK_UNCOMPRESSED_BYTES) {
+        /* the two curves share their encodings: a point of either will do */
+        if (cry_ecdsa_pk_compress(KP_ALG_P256, c, pk, pklen, &e1) == KP_OK) return KP_OK;
+        if (cry_ecdsa_pk_compress(KP_ALG_SECP256K1, c, pk, pklen, &e1) == KP_OK) return KP_OK;
+        return err_set(err, KP_E_KEY_INVALID, "%zu bytes that are no point of P-256 or secp256k1",
+                       pklen);
+    }
+    return err_set(err, KP_E_KEY_INVALID,
+                   "a public key is 32 bytes (Ed25519), 33 or 65 (ECDSA), not %zu", pklen);
+}
+
 int cry_sig_verify(kp_key_alg alg, const uint8_t *pk, size_t pklen, const uint8_t *msg,
                    size_t len, const uint8_t *sig, size_t siglen, kp_error *err)
 {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -66,12 +67,25 @@ static int hex_field(json_t *v, const char *field, uint8_t *out, size_t cap, siz
     size_t n = json_string_length(v);
     size_t got = 0;
     int ok_len = exact32 ? n == 64 : (n == 64 || n == 66 || n == 130);
+    /* Lower case only: hex is how ids and keys are written everywhere
+       (FORMATS.md), and the policy hash is over the text, so "AB" and "ab"
+       would grant the same under two hashes. One spelling per meaning. */
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'A' && s[i] <= 'F')
+            return err_set_field(err, KP_E_POLICY_FIELD, field,
+                                 "%s: hex must be lower case (one spelling, one policy hash)",
+                                 field);
     if (!ok_len || n / 2 > cap || sodium_hex2bin(out, cap, s, n, NULL, &got, NULL) != 0 ||
         got != n / 2)
         return err_set_field(err, KP_E_POLICY_FIELD, field,
                              exact32 ? "%s: expected 64 hex digits (a SHA-256 module id) or \"*\""
                                      : "%s: expected a public key in hex (32, 33 or 65 bytes) or \"*\"",
                              field);
+    /* a key nobody can sign with (or everybody can: a small-order point)
+       would grant nothing, or to anyone: refused like an author key */
+    kp_error ke;
+    if (!exact32 && cry_pk_check_any(out, got, &ke) != KP_OK)
+        return err_set_field(err, KP_E_POLICY_FIELD, field, "%s: %s", field, ke.msg);
     *len = got;
     return KP_OK;
 }
@@ -222,10 +236,15 @@ static int parse_rule(json_t *g, size_t i, pol_rule *r, kp_error *err)
                 return err_set_field(err, KP_E_POLICY_FIELD, f,
                                      "%s: expected a capsule type or \"*\"", f);
             if (!is_star(v)) {
+                /* a type no capsule can have is a grant that never matches:
+                   a typo, refused here rather than found missing later */
+                if (!kp_capsule_type_valid(json_string_value(v), json_string_length(v)))
+                    return err_set_field(err, KP_E_POLICY_FIELD, f,
+                                         "%s: \"%.64s\" is no capsule type ([a-z][a-z0-9._-]"
+                                         "{0,63}) or \"*\"",
+                                         f, json_string_value(v));
                 r->type = mem_strndup(json_string_value(v), json_string_length(v));
                 if (!r->type) return err_set(err, KP_E_NOMEM, "out of memory");
-                if (strlen(r->type) != json_string_length(v))
-                    return err_set_field(err, KP_E_POLICY_FIELD, f, "%s: NUL in type", f);
             }
         } else if (strcmp(k, "author") == 0) {
             if (!is_star(v) &&

@@ -3,8 +3,11 @@
  * kp_log_verify shows that the log's entries are what its checkpoints
  * signed; this shows that the rows the log vouches for are still what the
  * entries say: each capsule's bytes hash to the entry's sha256 and carry
- * the id it names, each result matches its entry's run, and each accept
- * entry still has its capsule. Entries that are not the runtime's own
+ * the id it names, each result matches its entry's run (and, for version
+ * 2 entries, its reason text), each module's code hashes to its id, and
+ * each accept or module entry still has its capsule or module. Balances
+ * and child storage are not checked: they are what the runs made, and
+ * only replaying the runs can say whether they still are. Entries that are not the runtime's own
  * format (a log written by other tools) are vouched for by the tree alone
  * and skipped here.
  */
@@ -210,6 +213,13 @@ static int check_result(void *ud, const store_result *r, kp_error *err)
     else if (memcmp(ent.transcript, r->transcript_root, 32) != 0)
         what = "records another transcript root";
     else if (memcmp(ent.policy, r->policy_hash, 32) != 0) what = "records another policy hash";
+    else if (ent.has_reason_hash) {
+        /* version 2 runs commit to the guest's reason (version 1 ones do
+           not: their reason text is vouched for by nothing) */
+        uint8_t rh[32];
+        rt_reason_hash(r->reason, rh);
+        if (memcmp(rh, ent.reason_hash, 32) != 0) what = "records another reason";
+    }
     if (what)
         problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_RESULT, r->log_idx,
                 "result of capsule %s: log entry %llu %s", hex, (unsigned long long)r->log_idx,
@@ -217,7 +227,27 @@ static int check_result(void *ud, const store_result *r, kp_error *err)
     return KP_OK;
 }
 
-/* Every accept entry must still have its capsule, stored under it. */
+/* Every stored module's code must hash to its id: the id is what
+   capsules, policies, entries and receipts name, so code that no longer
+   hashes to it would run as something nobody chose. */
+static int check_module(void *ud, const uint8_t id[32], const uint8_t *code, size_t len,
+                        kp_error *err)
+{
+    vctx *v = ud;
+    uint8_t want[32];
+    (void)err;
+    kp_module_id(code, len, want);
+    if (memcmp(want, id, 32) != 0) {
+        char hex[KP_ID_HEX_BYTES];
+        kp_id_format(id, hex);
+        problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_MODULE, 0,
+                "module %s: its stored code does not hash to its id", hex);
+    }
+    return KP_OK;
+}
+
+/* Every accept entry must still have its capsule, stored under it, and
+   every module entry its module. */
 static int check_entries(vctx *v, kp_error *err)
 {
     uint64_t n;
@@ -226,9 +256,23 @@ static int check_entries(vctx *v, kp_error *err)
         kp_error e;
         if ((rc = read_entry(v, i, err))) break;
         rt_entry ent;
-        if (rt_entry_decode(v->entry.p, v->entry.len, &ent, &e) ||
-            strcmp(ent.decision, "accepted") != 0 || !ent.has_capsule)
+        if (rt_entry_decode(v->entry.p, v->entry.len, &ent, &e) || !ent.has_capsule) continue;
+        if (strcmp(ent.decision, "module") == 0) {
+            store_module m;
+            rc = store_module_info(v->st, ent.capsule, &m, &e);
+            if (rc == KP_E_NOT_FOUND) {
+                char hex[KP_ID_HEX_BYTES];
+                kp_id_format(ent.capsule, hex);
+                problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_ENTRY, i,
+                        "log entry %llu registered module %s, which is not in the store",
+                        (unsigned long long)i, hex);
+                rc = KP_OK;
+            } else if (rc) {
+                rc = err_set(err, rc, "%s", e.msg);
+            }
             continue;
+        }
+        if (strcmp(ent.decision, "accepted") != 0) continue;
         uint64_t li = 0;
         rc = store_capsule_get(v->st, ent.capsule, NULL, NULL, &li, &e);
         char hex[KP_ID_HEX_BYTES];
@@ -265,6 +309,7 @@ int kp_runtime_verify(kp_store *st, kp_log_problem_fn fn, void *ud, kp_log_repor
     if (rc) return rc;
     rc = store_capsule_each(st, check_capsule, &v, err);
     if (rc == KP_OK) rc = store_result_each(st, check_result, &v, err);
+    if (rc == KP_OK) rc = store_module_each(st, check_module, &v, err);
     if (rc == KP_OK) rc = check_entries(&v, err);
     store_read_end(st, owned);
     buf_free(&v.entry);

@@ -7,9 +7,11 @@
  *    ? "body": "plain" | "decrypted" | "sealed",
  *    ? "run": {"module": bstr(32), "verdict": "accept" | "reject",
  *              "fuel": uint, ? "result": bstr(32), "transcript": bstr(32),
- *              "policy": bstr(32)},
+ *              "policy": bstr(32), "reason": bstr(32)},
  *    ? "waiting": [+ bstr(32)]}
  *
+ * "v" is 2 for an entry with a "run" (whose "reason" is the SHA-256 of
+ * the guest's reason text), else 1; a version 1 run has no "reason".
  * sha256 is over the whole capsule file as received. A module
  * registration is {"v": 1, "decision": "module", "module": bstr(32),
  * "sha256": bstr(32) of its code}. Tamper evidence rests on these hashes:
@@ -18,8 +20,15 @@
 #include <string.h>
 
 #include "cbor/cbor.h"
+#include "crypto/crypto.h"
 #include "runtime/runtime.h"
 #include "util/error.h"
+
+void rt_reason_hash(const char *reason, uint8_t out[32])
+{
+    const char *r = reason ? reason : "";
+    cry_sha256(out, r, strlen(r));
+}
 
 int rt_entry_encode(const rt_entry *x, buf *out, kp_error *err)
 {
@@ -27,7 +36,7 @@ int rt_entry_encode(const rt_entry *x, buf *out, kp_error *err)
     cbor_enc_init(&e, out);
     cbor_begin_map(&e);
     cbor_put_str(&e, "v");
-    cbor_put_uint(&e, RT_ENTRY_VERSION);
+    cbor_put_uint(&e, x->has_run ? RT_ENTRY_VERSION_RUN : RT_ENTRY_VERSION);
     cbor_put_str(&e, "decision");
     cbor_put_str(&e, x->decision);
     if (x->has_capsule) {
@@ -61,6 +70,8 @@ int rt_entry_encode(const rt_entry *x, buf *out, kp_error *err)
         cbor_put_bytes(&e, x->transcript, 32);
         cbor_put_str(&e, "policy");
         cbor_put_bytes(&e, x->policy, 32);
+        cbor_put_str(&e, "reason");
+        cbor_put_bytes(&e, x->reason_hash, 32);
         cbor_end(&e);
     }
     if (x->nwaiting) {
@@ -98,8 +109,10 @@ int rt_entry_decode(const uint8_t *p, size_t len, rt_entry *x, kp_error *err)
     memset(x, 0, sizeof *x);
     if (cbor_parse(p, len, &root, &perr)) return bad(err, perr.msg);
     if (root.type != CBOR_MAP) return bad(err, "not a map");
-    if (!cbor_map_find_text(&root, "v", &v) || v.type != CBOR_UINT || v.val != RT_ENTRY_VERSION)
-        return bad(err, "no version 1");
+    if (!cbor_map_find_text(&root, "v", &v) || v.type != CBOR_UINT ||
+        (v.val != RT_ENTRY_VERSION && v.val != RT_ENTRY_VERSION_RUN))
+        return bad(err, "no version 1 or 2");
+    x->version = v.val;
     if (!cbor_map_find_text(&root, "decision", &v) || v.type != CBOR_TEXT)
         return bad(err, "no decision");
     static const char *const decisions[] = {"accepted", "rejected", "pending", "module"};
@@ -136,6 +149,14 @@ int rt_entry_decode(const uint8_t *p, size_t len, rt_entry *x, kp_error *err)
         if (!cbor_map_find_text(&run, "fuel", &v) || v.type != CBOR_UINT)
             return bad(err, "run has no fuel");
         x->fuel = v.val;
+        /* version 2 commits to the reason; version 1 never did */
+        if (x->version == RT_ENTRY_VERSION_RUN &&
+            get32(&run, "reason", x->reason_hash, &x->has_reason_hash))
+            return bad(err, "run reason hash is not 32 bytes");
+        if (x->version == RT_ENTRY_VERSION_RUN && !x->has_reason_hash)
+            return bad(err, "a version 2 run has no reason hash");
+    } else if (x->version == RT_ENTRY_VERSION_RUN) {
+        return bad(err, "a version 2 entry has no run");
     }
     return KP_OK;
 }

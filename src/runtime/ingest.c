@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "runtime/runtime.h"
+#include "store/db.h"
 #include "util/alloc.h"
 #include "util/debug.h"
 #include "util/error.h"
@@ -266,6 +267,8 @@ static void note_run(job *j, host_run *r, const kp_ingest *in)
     memcpy(j->res.module, host_run_module_id(r), KP_ID_BYTES);
     j->res.verdict = host_run_verdict(r, &reason);
     j->res.fuel = host_run_fuel_used(r);
+    /* the reason text is stored with the result: the entry commits to it */
+    rt_reason_hash(reason, j->ent.reason_hash);
     j->ent.has_run = 1;
     memcpy(j->ent.module, j->res.module, 32);
     j->ent.verdict = j->res.verdict;
@@ -333,6 +336,22 @@ static int emit(kp_ingest *in, host_run *r, const uint8_t parent[KP_ID_BYTES], i
     return KP_OK;
 }
 
+/*
+ * The size limit, the first check: an input over KP_CAPSULE_MAX_BYTES is
+ * refused with E_CAPSULE_LIMIT and logged like every other refusal (its
+ * entry names the SHA-256 of all its bytes, j->ent.sha256). Whether the
+ * bytes came whole (kp_ingest_capsule) or were too big to be read and
+ * were hashed as they streamed past (kp_ingest_oversize), the entry is
+ * the same, so every refused input is in the log, whatever its size.
+ */
+static int reject_oversize(kp_ingest *in, job *j, uint64_t len, kp_error *err)
+{
+    char m[96];
+    snprintf(m, sizeof m, "%llu bytes: a capsule may have at most %u", (unsigned long long)len,
+             KP_CAPSULE_MAX_BYTES);
+    return reject(in, j, KP_E_CAPSULE_LIMIT, m, err);
+}
+
 static int process(kp_ingest *in, const uint8_t *data, size_t len, int released, job *j,
                    kp_error *err)
 {
@@ -349,12 +368,7 @@ static int process(kp_ingest *in, const uint8_t *data, size_t len, int released,
     j->res.released = released;
     crypto_hash_sha256(j->ent.sha256, data, len);
 
-    if (len > KP_CAPSULE_MAX_BYTES) {
-        char m[96];
-        snprintf(m, sizeof m, "%zu bytes: a capsule may have at most %u", len,
-                 KP_CAPSULE_MAX_BYTES);
-        return reject(in, j, KP_E_CAPSULE_LIMIT, m, err);
-    }
+    if (len > KP_CAPSULE_MAX_BYTES) return reject_oversize(in, j, len, err);
     if ((rc = kp_capsule_parse(data, len, NULL, &c, &cerr))) {
         if (is_env(rc)) return err_set(err, rc, "%s", cerr.msg);
         return reject(in, j, rc, cerr.msg, err);
@@ -683,6 +697,29 @@ int kp_ingest_capsule(kp_ingest *in, const uint8_t *data, size_t len, kp_ingest_
     return rc;
 }
 
+int kp_ingest_oversize(kp_ingest *in, const uint8_t sha256[KP_LOG_HASH_BYTES], uint64_t size,
+                       kp_ingest_fn fn, void *ud, kp_error *err)
+{
+    if (size <= KP_CAPSULE_MAX_BYTES)
+        return err_set(err, KP_E_ARG, "%llu bytes is within the capsule limit: ingest it",
+                       (unsigned long long)size);
+    store_unit u;
+    int rc;
+    if (fn && in->in_batch && (rc = ack_reserve(in, err))) return rc;
+    job *j = mem_calloc(1, sizeof *j);
+    if (!j) return err_set(err, KP_E_NOMEM, "out of memory");
+    j->res.message = j->msg;
+    memcpy(j->ent.sha256, sha256, 32);
+    rc = store_unit_begin(in->st, "capsule", &u, err);
+    if (rc == KP_OK) {
+        rc = reject_oversize(in, j, size, err);
+        rc = store_unit_end(in->st, &u, rc, err);
+    }
+    if (rc == KP_OK && fn) hear(in, fn, ud, &j->res);
+    mem_free(j, sizeof *j);
+    return rc;
+}
+
 int kp_ingest_begin(kp_ingest *in, kp_error *err)
 {
     if (in->in_batch) return err_set(err, KP_E_STORE_TX, "a batch is already open");
@@ -722,9 +759,18 @@ int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_error *er
         else
             rt_default_origin(sk + 32, origin);
     }
-    rc = kp_log_checkpoint(in->st, origin, sk, note ? note : buf_note, err);
+    char *out = note ? note : buf_note;
+    rc = kp_log_checkpoint(in->st, origin, sk, out, err);
     sodium_memzero(sk, sizeof sk);
-    return rc;
+    if (rc) return rc;
+    /* the node remembers what it signed, beside its key: an older or other
+       copy of the database later put in this folder is then seen on open
+       (store_quarantine_open_check) instead of being signed over */
+    char vkey[KP_LOG_VKEY_MAX];
+    kp_checkpoint cp;
+    if ((rc = kp_log_identity(in->st, NULL, vkey, err)) != KP_OK) return rc;
+    if ((rc = kp_checkpoint_verify(out, strlen(out), vkey, &cp, err)) != KP_OK) return rc;
+    return store_node_head_put(in->st, cp.tree_size, cp.root, vkey, err);
 }
 
 int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len, kp_key_alg owner_alg,
@@ -735,7 +781,15 @@ int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len, kp_key_
     store_unit u;
     uint8_t mid[32];
     int add = 0;
-    int rc = store_unit_begin(in->st, "module", &u, err);
+    /* Checked before the unit: a module that is not WebAssembly is stored
+       nowhere and logged nowhere (it was never registered), and it gets
+       the engine's own code. */
+    int rc = rt_module_check(wasm, len, err);
+    if (rc) {
+        err_prefix(err, "not a logic module");
+        return rc;
+    }
+    rc = store_unit_begin(in->st, "module", &u, err);
     if (rc) return rc;
     rc = store_module_add(in->st, wasm ? wasm : (const uint8_t *)"", len, owner_alg, owner,
                           owner_len, in->now ? in->now : (int64_t)time(NULL), mid, &add, err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cbor/cbor.h"
+#include "crypto/crypto.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -48,10 +49,23 @@ static int credit_entry(const uint8_t *account, size_t len, uint64_t amount, uin
     return cbor_enc_finish(&e, err);
 }
 
+/* Money is created only for an account someone can spend from: a valid
+   public key (a small-order Ed25519 point is refused, as a capsule's author
+   key is). Balances of anything may still be read (they are 0). */
+static int check_credit_account(const uint8_t *account, size_t len, kp_error *err)
+{
+    kp_error ke;
+    int rc = check_account(len, err);
+    if (rc) return rc;
+    if (cry_pk_check_any(account, len, &ke) != KP_OK)
+        return err_set(err, KP_E_LEDGER_ACCOUNT, "not a ledger account: %s", ke.msg);
+    return KP_OK;
+}
+
 int kp_ledger_credit(kp_store *st, const uint8_t *account, size_t len, uint64_t amount,
                      uint64_t *balance, uint64_t *log_index, kp_error *err)
 {
-    int rc = check_account(len, err);
+    int rc = check_credit_account(account, len, err);
     if (rc) return rc;
     if (amount == 0) return err_set(err, KP_E_ARG, "a credit of 0 changes nothing");
     if ((rc = store_writable(st, err))) return rc;

@@ -56,7 +56,14 @@ host_modules rt_world_modules(rt_world *w);
 
 /* ---- entry.c: audit log entries (docs/FORMATS.md) ---- */
 
+/* Entries are written as version 1, but those with a "run", which are
+   version 2: their run also commits to the guest's reason text (its
+   SHA-256, "reason"), which the results table keeps beside the run. A
+   version 1 run (a store written before) does not, and is checked without
+   it. Entries without a run did not change and keep version 1, so the
+   same decisions give the same bytes as before. */
 #define RT_ENTRY_VERSION 1
+#define RT_ENTRY_VERSION_RUN 2
 
 /* What one entry says. Pointers are borrowed (encode) or point into the
    decoded entry's bytes (decode). */
@@ -77,19 +84,30 @@ typedef struct rt_entry {
     uint8_t result[32];   /* SHA-256 of the result bytes */
     uint8_t transcript[32];
     uint8_t policy[32];
+    int has_reason_hash;  /* decode: 1 for a version 2 run (encode always writes it) */
+    uint8_t reason_hash[32]; /* SHA-256 of the guest's reason text (rt_reason_hash) */
+    uint64_t version;     /* decode: the entry's "v" */
     const uint8_t (*waiting)[32]; /* pending: what it waits for */
     size_t nwaiting;
 } rt_entry;
 
+/* The SHA-256 of a guest's reason text (NUL-terminated; NULL is ""). */
+void rt_reason_hash(const char *reason, uint8_t out[32]);
 /* Appends the entry's deterministic CBOR to out. */
 int rt_entry_encode(const rt_entry *e, buf *out, kp_error *err);
 /* Decodes an entry strictly enough to check stored rows against it
    (KP_E_INGEST_ENTRY otherwise); waiting is not read back. */
 int rt_entry_decode(const uint8_t *p, size_t len, rt_entry *e, kp_error *err);
 
+/* ---- modcheck.c ---- */
+
+/* KP_OK when code decodes and validates as a WebAssembly module, else the
+   engine's code (E_WASM_..., with the byte offset) in err. */
+int rt_module_check(const uint8_t *code, size_t len, kp_error *err);
+
 /* ---- node.c: the node's checkpoint key ---- */
 
-#define RT_NODE_KEY_FILE "node.key"
+#define RT_NODE_KEY_FILE STORE_NODE_KEY_NAME
 /* The node's Ed25519 secret (seed || public) from <dir>/node.key, made
    (mode 0600) on first use. */
 int rt_node_key(const char *dir, uint8_t sk[KP_LOG_SK_BYTES], kp_error *err);

@@ -70,9 +70,56 @@ static int check_order(kp_store *st, kp_error *err)
     return rc;
 }
 
+/*
+ * Whether a stored module row can go into a snapshot. Its code must hash
+ * to its id: a mismatch is tampering (kapsule log verify names it) and the
+ * export fails with KP_E_STORE_CORRUPT rather than write a file every
+ * reader refuses. A row whose code the engine refuses (an empty or
+ * malformed module registered before registration checked it) is
+ * skipped and reported: it can never run, so no accepted capsule needs
+ * it, and modules are never deleted, so failing here would wedge every
+ * later export of the store for good. If an exported capsule did name it,
+ * leaving it out would silently strand that capsule as pending in the
+ * importing store: that is refused as corruption too.
+ */
+static int module_exportable(kp_store *st, uint64_t since, const uint8_t *id, int idlen,
+                             const uint8_t *code, size_t len, kp_snapshot_skip_fn fn, void *ud,
+                             int *skip, kp_error *err)
+{
+    char hex[KP_ID_HEX_BYTES];
+    uint8_t want[KP_ID_BYTES];
+    *skip = 0;
+    if (idlen != KP_ID_BYTES)
+        return err_set(err, KP_E_STORE_CORRUPT, "a module row has an id of %d bytes", idlen);
+    kp_id_format(id, hex);
+    kp_module_id(code, len, want);
+    if (memcmp(want, id, KP_ID_BYTES) != 0)
+        return err_set(err, KP_E_STORE_CORRUPT,
+                       "module %s: its stored code does not hash to its id (the store was"
+                       " changed outside kapsule; run kapsule log verify)",
+                       hex);
+    kp_error merr;
+    int mrc = rt_module_check(code, len, &merr);
+    if (mrc == KP_OK) return KP_OK;
+    if (kp_status_exit(mrc) == 3) return err_set(err, mrc, "%s", merr.msg);
+    uint64_t named = 0;
+    int rc = store_module_named(st, id, since, &named, err);
+    if (rc) return rc;
+    if (named)
+        return err_set(err, KP_E_STORE_CORRUPT,
+                       "module %s is not a valid module (%s: %s) yet %llu exported capsule(s)"
+                       " name it",
+                       hex, kp_status_name(mrc), merr.msg, (unsigned long long)named);
+    if (fn) fn(ud, id, mrc, merr.msg);
+    *skip = 1;
+    return KP_OK;
+}
+
 /* The module records, in id order: every module (since 0), else the
-   modules named by the capsules exported. */
-static int put_modules(kp_store *st, uint64_t since, buf *out, uint64_t *n, kp_error *err)
+   modules named by the capsules exported; rows that are not modules are
+   skipped (module_exportable). */
+static int put_modules(kp_store *st, uint64_t since, buf *out, uint64_t *n,
+                       kp_snapshot_skip_fn fn, void *ud, kp_error *err)
 {
     sqlite3_stmt *s;
     int rc = store_stmt(st,
@@ -84,7 +131,12 @@ static int put_modules(kp_store *st, uint64_t since, buf *out, uint64_t *n, kp_e
     sqlite3_bind_int64(s, 1, (sqlite3_int64)since);
     int src;
     while (rc == KP_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-        int olen = sqlite3_column_bytes(s, 3);
+        int olen = sqlite3_column_bytes(s, 3), skip = 0;
+        const uint8_t *code = sqlite3_column_blob(s, 1);
+        size_t clen = (size_t)sqlite3_column_bytes(s, 1);
+        rc = module_exportable(st, since, sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0),
+                               code ? code : (const uint8_t *)"", clen, fn, ud, &skip, err);
+        if (rc || skip) continue;
         cbor_enc e;
         cbor_enc_init(&e, out);
         cbor_begin_map(&e);
@@ -133,6 +185,12 @@ static int put_capsules(kp_store *st, uint64_t since, buf *out, uint64_t *n, kp_
 
 int kp_snapshot_export(kp_store *st, uint64_t since, uint8_t **out, size_t *len, kp_error *err)
 {
+    return kp_snapshot_export_with(st, since, NULL, NULL, out, len, err);
+}
+
+int kp_snapshot_export_with(kp_store *st, uint64_t since, kp_snapshot_skip_fn fn, void *ud,
+                            uint8_t **out, size_t *len, kp_error *err)
+{
     buf body = {0}, file = {0};
     body.max = file.max = KP_SNAPSHOT_MAX_BYTES;
     char origin[KP_LOG_ORIGIN_MAX + 1], note[KP_LOG_NOTE_MAX];
@@ -154,7 +212,7 @@ int kp_snapshot_export(kp_store *st, uint64_t since, uint8_t **out, size_t *len,
     if (rc == KP_OK) has_note = 1;
     else if (rc != KP_E_NOT_FOUND) goto fail_e2;
     if ((rc = check_order(st, err))) goto fail;
-    if ((rc = put_modules(st, since, &body, &nmods, err))) goto fail;
+    if ((rc = put_modules(st, since, &body, &nmods, fn, ud, err))) goto fail;
     if ((rc = put_capsules(st, since, &body, &ncaps, err))) goto fail;
 
     cbor_enc e;

@@ -144,12 +144,23 @@ static int step_once(kp_store *st, const char *sql, const char *what, kp_error *
     return KP_OK;
 }
 
-int store_begin(kp_store *st, kp_error *err)
+int store_begin_ungated(kp_store *st, kp_error *err)
 {
     int rc = store_writable(st, err);
     if (rc) return rc;
     if (store_in_tx(st)) return err_set(err, KP_E_STORE_TX, "a transaction is already open");
     return step_once(st, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+/* Every write of the store starts here (a unit outside a batch, a batch,
+   a checkpoint), so the quarantine rule is applied once, under the write
+   lock: a mark set by another process is seen by the next transaction. */
+int store_begin(kp_store *st, kp_error *err)
+{
+    int rc = store_begin_ungated(st, err);
+    if (rc) return rc;
+    if ((rc = store_quarantine_gate(st, err)) != KP_OK) store_rollback(st);
+    return rc;
 }
 
 int store_commit(kp_store *st, kp_error *err)
@@ -275,7 +286,7 @@ static int migrate_one(kp_store *st, const store_migration *m, int v, kp_error *
 {
     int64_t now;
     char sql[96];
-    int rc = store_begin(st, err);
+    int rc = store_begin_ungated(st, err);
     if (rc) goto fail;
     if ((rc = query_int(st, "PRAGMA user_version", &now, err)) != KP_OK) goto fail;
     if (now != v) {
@@ -303,8 +314,40 @@ fail:
     return rc;
 }
 
+/*
+ * A folder with no store in it: store.db absent, or a database holding
+ * nothing yet (zero-length, or a header and no schema: a creation that
+ * never got to its first migration). A store is created there only by an
+ * open with KP_STORE_CREATE, and only while the folder has no node key:
+ * the node key signs the log's checkpoints, so a node key without its
+ * database means the database that key signed is gone (deleted,
+ * truncated, not restored), and a new empty log under the same key would
+ * be a fork that every holder of an old checkpoint can prove but that
+ * kapsule log verify, looking at the new log alone, cannot see.
+ */
+static int no_store(const char *dir, unsigned flags, const char *what, kp_error *err)
+{
+    char key[4200];
+    struct stat sb;
+    snprintf(key, sizeof key, "%s/" STORE_NODE_KEY_NAME, dir);
+    if (lstat(key, &sb) == 0)
+        return err_set(err, KP_E_STORE_MISSING,
+                       "%s: " STORE_DB_NAME " is %s but " STORE_NODE_KEY_NAME " is there: the "
+                       "log this node signed is gone, and a new one under its key would fork "
+                       "it. Restore " STORE_DB_NAME " from a backup holding its last "
+                       "checkpoint, or move " STORE_NODE_KEY_NAME " away and import a snapshot",
+                       dir, what);
+    if (!(flags & KP_STORE_CREATE))
+        return err_set(err, KP_E_STORE_MISSING,
+                       "no store in %s (" STORE_DB_NAME " is %s); a command that writes to the "
+                       "store, such as kapsule ingest, creates one",
+                       dir, what);
+    return KP_OK;
+}
+
 /* Refuses, before anything is written, a file that is not a kapsule store
-   or whose schema is newer than the code (or older, read-only). */
+   or whose schema is newer than the code (or older, read-only), and an
+   empty database where no store may be created (no_store). */
 static int check_header(kp_store *st, size_t n, int64_t *version, kp_error *err)
 {
     int64_t ver, app, objects;
@@ -324,15 +367,20 @@ static int check_header(kp_store *st, size_t n, int64_t *version, kp_error *err)
             return err_set(err, KP_E_STORE_FOREIGN,
                            "%s/" STORE_DB_NAME " holds tables but is not a kapsule store",
                            st->dir);
+        /* nothing in it: as if there were no file (a read-only open never
+           creates, so it is E_STORE_MISSING, not "open it to upgrade") */
+        if ((rc = no_store(st->dir, st->flags, "empty", err)) != KP_OK) return rc;
     }
     if (ver < 0 || (uint64_t)ver > n)
         return err_set(err, KP_E_STORE_TOO_NEW,
                        "store %s has schema version %lld; this kapsule knows up to %zu",
                        st->dir, (long long)ver, n);
+    /* ver >= 1 here: a store with data, which an upgrade keeps */
     if ((uint64_t)ver < n && (st->flags & KP_STORE_READONLY))
         return err_set(err, KP_E_STORE_OLD,
-                       "store %s has schema version %lld and needs %zu: open it read-write "
-                       "once to upgrade",
+                       "store %s has schema version %lld and this kapsule needs %zu: a "
+                       "read-only command does not upgrade it; the next command that writes "
+                       "to it (e.g. kapsule ingest) upgrades it in place, keeping its data",
                        st->dir, (long long)ver, n);
     *version = ver;
     return KP_OK;
@@ -431,10 +479,7 @@ int store_open_with(const char *dir, unsigned flags, const store_migration *list
             rc = err_errno(err, errno, "cannot reach", (char *)path.p);
             goto fail;
         }
-        if (!(flags & KP_STORE_CREATE)) {
-            rc = err_set(err, KP_E_STORE_MISSING, "no store in %s", dir);
-            goto fail;
-        }
+        if ((rc = no_store(dir, flags, "missing", err)) != KP_OK) goto fail;
         if ((rc = file_mkdirs(dir, 0700, err)) != KP_OK) goto fail;
         /* Made here so that it is private: SQLite would use 0644, and its
            -wal and -shm files copy the database file's mode. */
@@ -457,6 +502,7 @@ int store_open_with(const char *dir, unsigned flags, const store_migration *list
     if ((rc = check_header(st, n, &version, err)) != KP_OK) goto fail;
     if ((rc = use_wal(st, err)) != KP_OK) goto fail;
     if ((rc = migrate(st, list, n, version, err)) != KP_OK) goto fail;
+    if ((rc = store_quarantine_open_check(st, err)) != KP_OK) goto fail;
     buf_free(&path);
     *out = st;
     return KP_OK;

@@ -33,6 +33,11 @@
 
 /* The database file inside the store folder. */
 #define STORE_DB_NAME "store.db"
+/* The node's checkpoint key beside it (src/runtime/node.c): its presence
+   says that this folder has held a signed log (db.c, no_store). */
+#define STORE_NODE_KEY_NAME "node.key"
+/* The node's memory of the newest checkpoint it signed (quarantine.c). */
+#define STORE_NODE_HEAD_NAME "node.head"
 /* PRAGMA application_id of a kapsule store: "kaps". */
 #define STORE_APP_ID 0x6b617073
 /* How long a writer waits for another process's lock. */
@@ -100,8 +105,20 @@ void store_done(sqlite3_stmt *s);
 
 /* 1 when a transaction is open on the connection. */
 int store_in_tx(kp_store *st);
-/* BEGIN IMMEDIATE (takes the write lock now). KP_E_STORE_TX if one is open. */
+/* BEGIN IMMEDIATE (takes the write lock now). KP_E_STORE_TX if one is open;
+   KP_E_STORE_CORRUPT, with nothing begun, while the store is quarantined
+   (quarantine.c) and was not opened with KP_STORE_FORCE. */
 int store_begin(kp_store *st, kp_error *err);
+/* BEGIN IMMEDIATE past the quarantine gate: migrations and the mark itself. */
+int store_begin_ungated(kp_store *st, kp_error *err);
+/* quarantine.c: the gate store_begin applies under the write lock, and the
+   cheap check an open for writing runs (it may set the mark). */
+int store_quarantine_gate(kp_store *st, kp_error *err);
+int store_quarantine_open_check(kp_store *st, kp_error *err);
+/* Records in <dir>/node.head that the node (verifier key vkey) signed a
+   checkpoint of size with root (after the checkpoint committed). */
+int store_node_head_put(kp_store *st, uint64_t size, const uint8_t root[32], const char *vkey,
+                        kp_error *err);
 /* COMMIT. On failure the transaction may still be open: call store_rollback. */
 int store_commit(kp_store *st, kp_error *err);
 /* ROLLBACK when a transaction is open; never fails. */

@@ -124,6 +124,38 @@ int store_module_set_state(kp_store *st, const uint8_t id[STORE_ID], int state,
     return store_step_done(st, s, "updating a module", err);
 }
 
+int store_module_named(kp_store *st, const uint8_t id[STORE_ID], uint64_t since, uint64_t *n,
+                       kp_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT count(*) FROM capsules WHERE logic = ?1 AND log_idx >= ?2",
+                        &s, err);
+    if (rc) return rc;
+    store_bind_blob(s, 1, id, STORE_ID);
+    sqlite3_bind_int64(s, 2, since > INT64_MAX ? INT64_MAX : (sqlite3_int64)since);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *n = (uint64_t)sqlite3_column_int64(s, 0);
+    store_done(s);
+    return rc == SQLITE_ROW ? KP_OK : store_fail(st, rc, "counting a module's capsules", err);
+}
+
+int store_module_each(kp_store *st, store_module_fn fn, void *ud, kp_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = store_stmt(st, "SELECT id, code FROM modules ORDER BY id", &s, err), src = SQLITE_DONE;
+    if (rc) return rc;
+    while (rc == KP_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+        uint8_t id[STORE_ID];
+        const void *p = sqlite3_column_blob(s, 0), *code = sqlite3_column_blob(s, 1);
+        memset(id, 0, sizeof id);
+        if (p && sqlite3_column_bytes(s, 0) == STORE_ID) memcpy(id, p, STORE_ID);
+        rc = fn(ud, id, code ? code : (const void *)"", (size_t)sqlite3_column_bytes(s, 1), err);
+    }
+    if (rc == KP_OK && src != SQLITE_DONE) rc = store_fail(st, src, "reading modules", err);
+    store_done(s);
+    return rc;
+}
+
 int store_module_list(kp_store *st, store_module **out, size_t *n, kp_error *err)
 {
     sqlite3_stmt *s;

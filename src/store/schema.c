@@ -173,8 +173,24 @@ static const char store_v2[] =
     "CREATE TRIGGER modules_code_fixed BEFORE UPDATE OF id, code ON modules"
     "  BEGIN SELECT RAISE(ABORT, 'a module''s code cannot change'); END;";
 
+/*
+ * 3: the quarantine mark (quarantine.c). One row at most: a store that
+ * failed its integrity check (kapsule log verify, or the cheap check on
+ * opening for writing) holds it, and every write transaction is refused
+ * while it is there (db.c, store_begin), until a check passes again or a
+ * writer is forced. It is mutable on purpose: lifting it is the repair.
+ */
+static const char quarantine_v3[] =
+    "CREATE TABLE quarantine("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  code INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  log_size INTEGER NOT NULL CHECK (log_size >= 0));";
+
 const store_migration store_migrations[] = {
     {"audit log", log_v1},
     {"capsules, modules, results, child storage, ledger", store_v2},
+    {"quarantine mark", quarantine_v3},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];

@@ -103,6 +103,15 @@ int store_module_code(kp_store *st, const uint8_t id[STORE_ID], buf *out, kp_err
 /* A lifecycle change (see host_modules.set_state). */
 int store_module_set_state(kp_store *st, const uint8_t id[STORE_ID], int state,
                            const uint8_t successor[STORE_ID], kp_error *err);
+/* How many stored capsules accepted at log index >= since name id as
+   their logic module. */
+int store_module_named(kp_store *st, const uint8_t id[STORE_ID], uint64_t since, uint64_t *n,
+                       kp_error *err);
+/* Calls fn for every module's id and code, in id order (pointers valid
+   during the call); a non-OK return from fn stops the walk. */
+typedef int (*store_module_fn)(void *ud, const uint8_t id[STORE_ID], const uint8_t *code,
+                               size_t len, kp_error *err);
+int store_module_each(kp_store *st, store_module_fn fn, void *ud, kp_error *err);
 /* Every module, in id order: *out (n rows) freed with mem_free(*out, n * sizeof **out). */
 int store_module_list(kp_store *st, store_module **out, size_t *n, kp_error *err);
 

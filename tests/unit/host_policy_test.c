@@ -8,8 +8,9 @@
 
 #define MOD_A "aa00000000000000000000000000000000000000000000000000000000000000"
 #define MOD_B "bb00000000000000000000000000000000000000000000000000000000000000"
-#define KEY_X "1111111111111111111111111111111111111111111111111111111111111111"
-#define KEY_Y "2222222222222222222222222222222222222222222222222222222222222222"
+/* real Ed25519 keys (seeds 32 x 0x01 and 0x02): a policy refuses keys that are no valid point */
+#define KEY_X "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c"
+#define KEY_Y "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394"
 
 static kp_policy *parse_ok(const char *text)
 {
@@ -85,7 +86,7 @@ TEST(parses_a_full_policy)
     CHECK_EQ(r->has_budget, 1);
     CHECK_EQ(r->budget, 100);
     CHECK_EQ(r->account_len, 32);
-    CHECK_EQ(r->account[0], 0x22);
+    CHECK_EQ(r->account[0], 0x81);
     CHECK_EQ(r->limits.fuel, 5000);
     CHECK_EQ(r->limits.memory_pages, 4);
     CHECK_EQ(r->limits.not_before, 10);
@@ -274,10 +275,10 @@ TEST(validity_window_and_budgets)
     CHECK(e.limits.has_not_after && e.limits.not_after == 200);
     /* the same account twice: the smaller budget holds */
     CHECK_EQ(e.nbudgets, 2);
-    CHECK_EQ(e.budgets[0].account[0], 0x11);
+    CHECK_EQ(e.budgets[0].account[0], 0x8a);
     CHECK_EQ(e.budgets[0].amount, 50);
     CHECK_EQ(e.budgets[0].rule, 2);
-    CHECK_EQ(e.budgets[1].account[0], 0x22);
+    CHECK_EQ(e.budgets[1].account[0], 0x81);
     CHECK_EQ(e.budgets[1].amount, 9);
     /* outside the window the first rule does not match */
     s.now = 250;

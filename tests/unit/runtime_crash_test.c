@@ -240,10 +240,13 @@ TEST(sigkill_during_a_batch_ingest_loses_nothing_acknowledged)
     CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &bob, &e), KP_OK);
     make_stream();
 
-    /* the node key first, so that the driver signs with the child's key */
+    /* the store, then the node key, so that the driver signs with the
+       child's key (a store is not created beside a node key) */
     char dir[512];
+    kp_store *made = NULL;
     snprintf(dir, sizeof dir, "%s", test_dir("store", 0));
-    CHECK(mkdir(dir, 0700) == 0);
+    CHECK_EQ(kp_store_open(dir, KP_STORE_CREATE, &made, &e), KP_OK);
+    kp_store_close(made);
     CHECK_EQ(rt_node_key(dir, sk, &e), KP_OK);
 
     crashloop_op op = {"batch ingest", child, check_ack, resume, IK_ORIGIN, sk, NULL, 0, 0};
@@ -417,8 +420,10 @@ TEST(sigkill_at_1000_points_loses_no_acknowledged_outcome)
     CHECK_EQ(kp_key_generate(KP_ALG_ED25519, &bob, &e), KP_OK);
     make_stream();
     char dir[512];
+    kp_store *made = NULL;
     snprintf(dir, sizeof dir, "%s", test_dir("ackstore", 0));
-    CHECK(mkdir(dir, 0700) == 0);
+    CHECK_EQ(kp_store_open(dir, KP_STORE_CREATE, &made, &e), KP_OK); /* then the node key */
+    kp_store_close(made);
     CHECK_EQ(rt_node_key(dir, sk, &e), KP_OK);
     crashloop_op op = {"acknowledged outcomes", ack_child, check_outcome, NULL, IK_ORIGIN, sk,
                        NULL, 6, 1};

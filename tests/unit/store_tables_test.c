@@ -76,7 +76,7 @@ TEST(old_store_upgrades_to_the_capsule_tables)
     CHECK_EQ(kp_log_append(st, (const uint8_t *)"old", 3, &idx, &e), KP_OK);
     kp_store_close(st);
     CHECK_EQ(kp_store_open(dir, 0, &st, &e), KP_OK);
-    CHECK_EQ(kp_store_schema_version(st), 2);
+    CHECK_EQ(kp_store_schema_version(st), (int)store_migration_count);
     CHECK_EQ(q_int(st, "SELECT count(*) FROM log_entries"), 1);
     CHECK_EQ(q_int(st, "SELECT count(*) FROM capsules"), 0);
     kp_store_close(st);
