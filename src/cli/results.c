@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -28,11 +27,6 @@ static int printable(const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] >= 0x7f) return 0;
     return 1;
-}
-
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-    sodium_bin2hex(out, 2 * n + 1, p, n);
 }
 
 int cli_results(int argc, char **argv)
@@ -76,15 +70,15 @@ int cli_results(int argc, char **argv)
         goto out;
     }
     char mod[65], tr[65], pol[65];
-    hex(mod, r.module, 32);
-    hex(tr, r.transcript_root, 32);
-    hex(pol, r.policy_hash, 32);
+    cry_hex(mod, r.module, 32);
+    cry_hex(tr, r.transcript_root, 32);
+    cry_hex(pol, r.policy_hash, 32);
     char *res_hex = malloc(2 * r.result_len + 1);
     if (!res_hex) {
         status = cli_failf(KP_E_NOMEM, "out of memory");
         goto out;
     }
-    hex(res_hex, r.result, r.result_len);
+    cry_hex(res_hex, r.result, r.result_len);
     int text = r.has_result && printable(r.result, r.result_len);
     const char *verdict = r.verdict == STORE_VERDICT_ACCEPT ? "accept" : "reject";
     if (json) {

@@ -5,10 +5,10 @@
 #include "host/policy.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -64,15 +64,14 @@ static int hex_field(json_t *v, const char *field, uint8_t *out, size_t cap, siz
         return err_set_field(err, KP_E_POLICY_FIELD, field, "%s: expected a hex string", field);
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
-    size_t got = 0;
     int ok_len = exact32 ? n == 64 : (n == 64 || n == 66 || n == 130);
-    if (!ok_len || n / 2 > cap || sodium_hex2bin(out, cap, s, n, NULL, &got, NULL) != 0 ||
-        got != n / 2)
+    long got = ok_len ? cry_hex_decode(out, cap, s, n, CRY_HEX_ANY_CASE) : -1;
+    if (got < 0)
         return err_set_field(err, KP_E_POLICY_FIELD, field,
                              exact32 ? "%s: expected 64 hex digits (a SHA-256 module id) or \"*\""
                                      : "%s: expected a public key in hex (32, 33 or 65 bytes) or \"*\"",
                              field);
-    *len = got;
+    *len = (size_t)got;
     return KP_OK;
 }
 
@@ -275,7 +274,7 @@ int pol_empty(kp_policy **out, kp_error *err)
     if (!p) return err_set(err, KP_E_NOMEM, "out of memory");
     /* the hash of the empty policy is that of its canonical text */
     static const char text[] = "{\"grants\":[],\"kapsule_policy\":1}";
-    crypto_hash_sha256(p->hash, (const uint8_t *)text, sizeof text - 1);
+    cry_sha256(p->hash, text, sizeof text - 1);
     *out = p;
     return KP_OK;
 }
@@ -336,7 +335,7 @@ int pol_parse(const uint8_t *text, size_t len, kp_policy **out, kp_error *err)
         rc = err_set(err, KP_E_NOMEM, "out of memory");
         goto fail;
     }
-    crypto_hash_sha256(p->hash, (const uint8_t *)canon, strlen(canon));
+    cry_sha256(p->hash, canon, strlen(canon));
     free(canon); /* jansson's allocator */
     json_decref(root);
     *out = p;

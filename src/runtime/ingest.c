@@ -14,12 +14,12 @@
  * its own that also removes it from pending. A chain of any length runs in
  * constant stack.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "crypto/crypto.h"
 #include "runtime/runtime.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -245,7 +245,7 @@ static void note_run(job *j, host_run *r, const kp_ingest *in)
     int submitted;
     const uint8_t *res = host_run_result(r, &rlen, &submitted);
     j->ent.has_result = submitted;
-    if (submitted) crypto_hash_sha256(j->ent.result, res ? res : (const uint8_t *)"", rlen);
+    if (submitted) cry_sha256(j->ent.result, res ? res : (const uint8_t *)"", rlen);
     kp_transcript_root(host_run_transcript(r), j->ent.transcript);
     memcpy(j->ent.policy, in->policy_hash, 32);
 }
@@ -318,7 +318,7 @@ static int process(kp_ingest *in, const uint8_t *data, size_t len, int released,
     kp_error_clear(&cerr);
     j->res.message = j->msg;
     j->res.released = released;
-    crypto_hash_sha256(j->ent.sha256, data, len);
+    cry_sha256(j->ent.sha256, data, len);
 
     if (len > KP_CAPSULE_MAX_BYTES) {
         char m[96];
@@ -631,7 +631,7 @@ int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_error *er
     if (kp_log_identity(in->st, origin, NULL, &ierr) != KP_OK)
         snprintf(origin, sizeof origin, "%s", in->origin);
     rc = kp_log_checkpoint(in->st, origin, sk, note ? note : buf_note, err);
-    sodium_memzero(sk, sizeof sk);
+    cry_wipe(sk, sizeof sk);
     return rc;
 }
 
@@ -655,7 +655,7 @@ int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len, kp_key_
             j->ent.decision = "module";
             j->ent.has_capsule = 1;
             memcpy(j->ent.capsule, mid, 32);
-            crypto_hash_sha256(j->ent.sha256, wasm ? wasm : (const uint8_t *)"", len);
+            cry_sha256(j->ent.sha256, wasm ? wasm : (const uint8_t *)"", len);
             rc = log_entry(in, j, err);
             mem_free(j, sizeof *j);
         }
