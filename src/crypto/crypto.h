@@ -9,11 +9,14 @@
  * that can fail return KP_OK or a code from the 400..499 range and fill err
  * (which may be NULL); verify functions are KP_NODISCARD; out-parameters
  * are written only on success (a failed sign or decrypt leaves zeros).
+ *
+ * This header is the only door to libsodium and OpenSSL: it includes
+ * neither, so a file outside src/crypto/ cannot reach them by accident
+ * (make check-includes refuses a direct include).
  */
 #ifndef KP_CRYPTO_CRYPTO_H
 #define KP_CRYPTO_CRYPTO_H
 
-#include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
 
