@@ -8,6 +8,8 @@
 #   make bench      benchmarks, printed as a table
 #   make demo       the main job on an embedded store
 #   make CC=clang   everything builds clean with gcc and clang
+#   make check-includes  libsodium/OpenSSL only in src/crypto/, the engine libc only
+#                   (make test runs it too, as tests/cli/includes.sh)
 
 CC      ?= cc
 BUILD   ?= build
@@ -55,7 +57,7 @@ STATIC  := $(BUILD)/libkapsule.a
 SHARED  := $(BUILD)/libkapsule.so
 KAPSULE := $(BUILD)/kapsule
 
-.PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports
+.PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports check-includes
 all: $(STATIC) $(SHARED) $(KAPSULE) guest
 
 lib: $(STATIC) $(SHARED)
@@ -154,6 +156,10 @@ check-exports: $(SHARED)
 	  | grep -v -E '^(kp_|kw_|_init$$|_fini$$|_edata$$|_end$$|__bss_start$$)' || true); \
 	if [ -n "$$bad" ]; then echo "unexpected exports:"; echo "$$bad"; exit 1; fi; \
 	echo "exports ok"
+
+# Each library has one owner: scripts/check_includes.sh says which.
+check-includes:
+	@scripts/check_includes.sh
 
 bench: all
 	@BUILD=$(BUILD) bench/run.sh
