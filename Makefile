@@ -8,6 +8,8 @@
 #   make bench      benchmarks, printed as a table
 #   make demo       the main job on an embedded store
 #   make CC=clang   everything builds clean with gcc and clang
+#   make check-includes  libsodium/OpenSSL only in src/crypto/, the engine libc only
+#                   (make test runs it too, as tests/cli/includes.sh)
 
 CC      ?= cc
 BUILD   ?= build
@@ -61,8 +63,8 @@ SONAME  := libkapsule.so.$(MAJOR)
 KAPSULE := $(BUILD)/kapsule
 DOCS    := $(BUILD)/doc/kapsule.1 $(BUILD)/doc/kapsule.bash
 
-.PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports docs \
-        install uninstall
+.PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports check-includes \
+        docs install uninstall
 all: $(STATIC) $(SHARED) $(KAPSULE) guest docs
 
 lib: $(STATIC) $(SHARED)
@@ -162,6 +164,10 @@ check-exports: $(SHARED)
 	  | grep -v -E '^(kp_|kw_|_init$$|_fini$$|_edata$$|_end$$|__bss_start$$)' || true); \
 	if [ -n "$$bad" ]; then echo "unexpected exports:"; echo "$$bad"; exit 1; fi; \
 	echo "exports ok"
+
+# Each library has one owner: scripts/check_includes.sh says which.
+check-includes:
+	@scripts/check_includes.sh
 
 bench: all
 	@BUILD=$(BUILD) bench/run.sh

@@ -32,25 +32,15 @@ void kp_module_id(const uint8_t *wasm, size_t len, uint8_t id[KP_ID_BYTES])
     domain_hash(module_prefix, sizeof module_prefix, wasm, len, id);
 }
 
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-    sodium_bin2hex(out, 2 * n + 1, p, n);
-}
-
-/* Lowercase hex only, exactly 2 * n digits, so that a value has one text
-   (libsodium's decoder also takes upper case: refused before it). */
+/* Lowercase hex only, exactly 2 * n digits, so that a value has one text. */
 static int unhex(const char *s, size_t slen, uint8_t *out, size_t n)
 {
-    size_t got = 0;
-    if (slen != 2 * n) return 0;
-    for (size_t i = 0; i < slen; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return sodium_hex2bin(out, n, s, slen, NULL, &got, NULL) == 0 && got == n;
+    return slen == 2 * n && cry_hex_decode(out, n, s, slen, CRY_HEX_LOWER) == (long)n;
 }
 
 void kp_id_format(const uint8_t id[KP_ID_BYTES], char out[KP_ID_HEX_BYTES])
 {
-    hex(out, id, KP_ID_BYTES);
+    cry_hex(out, id, KP_ID_BYTES);
 }
 
 int kp_id_parse(const char *s, uint8_t id[KP_ID_BYTES], kp_error *err)
@@ -77,7 +67,7 @@ int kp_key_id_format(kp_key_alg alg, const uint8_t *pk, size_t pklen, char out[K
     /* fits: the longest name, "secp256k1", with 33 bytes is KP_KEY_ID_MAX - 1 */
     memcpy(out, name, nl);
     out[nl] = ':';
-    hex(out + nl + 1, pk, pklen);
+    cry_hex(out + nl + 1, pk, pklen);
     return KP_OK;
 }
 

@@ -3,6 +3,7 @@
  * (no plaintext leaves an unverified capsule), then decrypt the age file
  * with the key's X25519 identity, or copy a plaintext body.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "capsule/capsule.h"

@@ -6,6 +6,7 @@
  * COSE Sig_structure, wrapped in the COSE_Sign1 envelope, and finally
  * parsed back, so that pack cannot write what parse would refuse.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -4,6 +4,7 @@
  * cryptography but hashing (the id) and the age header's syntax. Every
  * error names the byte offset in the file and, in the payload, the field.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "capsule/capsule.h"

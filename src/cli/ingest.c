@@ -61,22 +61,12 @@ static void help(void)
 
 typedef cli_outcomes ctx;
 
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
 /* One outcome, printed and counted; file names the input it came from
    (NULL for none or a released capsule). */
 static void print_outcome(ctx *x, const char *file, const kp_ingest_result *r)
 {
     char id[KP_ID_HEX_BYTES] = "-", mod[KP_ID_HEX_BYTES];
-    if (r->has_id) hex(id, r->id, KP_ID_BYTES);
+    if (r->has_id) cry_hex(id, r->id, KP_ID_BYTES);
     const char *status = kp_ingest_status_name(r->status);
     const char *reason = r->reason ? kp_status_name(r->reason) : NULL;
     switch (r->status) {
@@ -97,7 +87,7 @@ static void print_outcome(ctx *x, const char *file, const kp_ingest_result *r)
         if (r->status == KP_INGEST_ACCEPTED || r->has_run)
             json_object_set_new(o, "body", json_string(kp_ingest_body_name(r->body)));
         if (r->has_run) {
-            hex(mod, r->module, KP_ID_BYTES);
+            cry_hex(mod, r->module, KP_ID_BYTES);
             json_object_set_new(o, "module", json_string(mod));
             json_object_set_new(o, "verdict", json_string(r->verdict == 1 ? "accept" : "reject"));
             json_object_set_new(o, "fuel", json_integer((json_int_t)r->fuel));

@@ -5,13 +5,13 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 
 static const char usage_text[] =
     "usage: kapsule inspect FILE [--json | --body]\n"
@@ -33,7 +33,7 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 {
     char *h = malloc(2 * n + 1);
     if (!h) return json_null();
-    sodium_bin2hex(h, 2 * n + 1, p, n);
+    cry_hex(h, p, n);
     json_t *j = json_string(h);
     free(h);
     return j;

@@ -3,12 +3,12 @@
  * key store (<store>/keys; see kapsule.h for the files).
  */
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/file.h"
 
@@ -97,11 +97,6 @@ static int parse_opts(const char *sub, int argc, char **argv, const char *allowe
     return 0;
 }
 
-static void hex_of(char *out, const uint8_t *p, size_t n)
-{
-    sodium_bin2hex(out, 2 * n + 1, p, n);
-}
-
 /* The JSON description of a key (show --json, list --json). */
 static json_t *key_json(const kp_key *k)
 {
@@ -110,7 +105,7 @@ static json_t *key_json(const kp_key *k)
     const uint8_t *pk = kp_key_public(k, &n);
     kp_key_alg alg = kp_key_get_alg(k);
     kp_key_age_recipient(k, r);
-    if (pk) hex_of(hex, pk, n);
+    if (pk) cry_hex(hex, pk, n);
     return json_pack("{s:s,s:s,s:o,s:o,s:s,s:b}", "name", kp_key_name(k), "alg",
                      kp_key_alg_name(alg), "cose_alg",
                      alg == KP_ALG_NONE ? json_null() : json_integer(kp_key_alg_cose(alg)),
@@ -136,7 +131,7 @@ static void print_key(const kp_key *k)
     if (alg == KP_ALG_NONE) {
         printf("algorithm:     none (receive-only)\npublic key:    -\n");
     } else {
-        hex_of(hex, pk, n);
+        cry_hex(hex, pk, n);
         printf("algorithm:     %s (COSE %d)\npublic key:    %s\n", kp_key_alg_name(alg),
                kp_key_alg_cose(alg), hex);
     }
@@ -250,7 +245,7 @@ static int key_export(int argc, char **argv)
         kp_key_age_secret(k, s);
         printf("%s\n", s);
         fflush(stdout);
-        sodium_memzero(s, sizeof s);
+        cry_wipe(s, sizeof s);
     } else {
         char *text = NULL;
         size_t len = 0;
@@ -279,7 +274,7 @@ static int key_import(int argc, char **argv)
     if (file_read_all(o.pos[1], IMPORT_MAX, &data, &len, &e) != KP_OK) return cli_fail(&e);
     kp_key *k = NULL;
     rc = kp_key_import(cli_store_dir(o.store), o.pos[0], data, len, &k, &e);
-    sodium_memzero(data, len);
+    cry_wipe(data, len);
     mem_free(data, len + 1);
     if (rc != KP_OK) return cli_fail(&e);
     print_key(k);

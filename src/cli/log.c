@@ -6,12 +6,12 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -41,10 +41,10 @@ static const char usage_text[] =
 
 static json_t *b64(const uint8_t *p, size_t n)
 {
-    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+    size_t cap = CRY_BASE64_LEN(n);
     char *s = mem_alloc(cap);
     if (!s) return NULL;
-    sodium_bin2base64(s, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
+    cry_base64(s, p, n, 1);
     json_t *j = json_string(s);
     mem_free(s, cap);
     return j;

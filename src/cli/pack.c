@@ -4,13 +4,13 @@
  * into kp_capsule_pack_opts. The created time defaults to the clock here,
  * outside any sandbox.
  */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/file.h"
 
@@ -103,7 +103,6 @@ static int parse_args(int argc, char **argv, pack_args *a, int *help)
     return 0;
 }
 
-
 /* --logic: an id, or a file whose bytes are hashed as a module. */
 static int logic_id(const char *arg, uint8_t id[KP_ID_BYTES])
 {
@@ -145,10 +144,8 @@ static int parse_cap(char *arg, kp_capsule_cap *c, uint8_t module[KP_ID_BYTES],
         size_t n = strlen(f[3]);
         if (n == 0 || n % 2 || n / 2 > KP_CAPSULE_CAP_RESOURCE_MAX)
             return cli_usage("pack", "--cap RESOURCE is 1..%d bytes of hex", KP_CAPSULE_CAP_RESOURCE_MAX);
-        size_t got = 0;
-        if (strspn(f[3], "0123456789abcdef") != n ||
-            sodium_hex2bin(resource, KP_CAPSULE_CAP_RESOURCE_MAX, f[3], n, NULL, &got, NULL) ||
-            got != n / 2)
+        if (cry_hex_decode(resource, KP_CAPSULE_CAP_RESOURCE_MAX, f[3], n, CRY_HEX_LOWER) !=
+            (long)(n / 2))
             return cli_usage("pack", "--cap RESOURCE '%s' is not lowercase hex", f[3]);
         c->resource = resource;
         c->resource_len = n / 2;

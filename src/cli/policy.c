@@ -10,13 +10,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -57,7 +57,7 @@ static int check(int argc, char **argv, int print_hash)
     uint8_t h[32];
     char hex[65];
     kp_policy_hash(p, h);
-    sodium_bin2hex(hex, sizeof hex, h, 32);
+    cry_hex(hex, h, 32);
     if (print_hash)
         printf("%s\n", hex);
     else

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 
 static const char usage_text[] =
     "usage: kapsule results ID [--json] [--store DIR]\n"
@@ -26,11 +25,6 @@ static int printable(const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] >= 0x7f) return 0;
     return 1;
-}
-
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-    sodium_bin2hex(out, 2 * n + 1, p, n);
 }
 
 int cli_results(int argc, char **argv)
@@ -71,15 +65,15 @@ int cli_results(int argc, char **argv)
     int submitted;
     const uint8_t *data = kp_result_data(r, &rlen, &submitted);
     char mod[65], tr[65], pol[65];
-    hex(mod, kp_result_module(r), 32);
-    hex(tr, kp_result_transcript_root(r), 32);
-    hex(pol, kp_result_policy_hash(r), 32);
+    cry_hex(mod, kp_result_module(r), 32);
+    cry_hex(tr, kp_result_transcript_root(r), 32);
+    cry_hex(pol, kp_result_policy_hash(r), 32);
     char *res_hex = malloc(2 * rlen + 1);
     if (!res_hex) {
         status = cli_failf(KP_E_NOMEM, "out of memory");
         goto out;
     }
-    hex(res_hex, data ? data : (const uint8_t *)"", rlen);
+    cry_hex(res_hex, data ? data : (const uint8_t *)"", rlen);
     int text = submitted && printable(data, rlen);
     const char *verdict = verdict_code == 1 ? "accept" : "reject";
     if (json) {

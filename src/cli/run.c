@@ -13,13 +13,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "host/host.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -58,11 +58,11 @@ static void help(void)
 
 int cli_parse_key_arg(const char *arg, kp_key_alg *alg, uint8_t *pk, size_t *len, kp_error *err)
 {
-    size_t n = strlen(arg), got = 0;
+    size_t n = strlen(arg);
     if ((n == 64 || n == 66 || n == 130) &&
-        sodium_hex2bin(pk, KP_PK_MAX_BYTES, arg, n, NULL, &got, NULL) == 0 && got == n / 2) {
-        *len = got;
-        *alg = got == 32 ? KP_ALG_ED25519 : KP_ALG_P256;
+        cry_hex_decode(pk, KP_PK_MAX_BYTES, arg, n, CRY_HEX_ANY_CASE) == (long)(n / 2)) {
+        *len = n / 2;
+        *alg = n == 64 ? KP_ALG_ED25519 : KP_ALG_P256;
         return KP_OK;
     }
     kp_key *k = NULL;
@@ -101,7 +101,7 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
 static char *hex_dup(const uint8_t *p, size_t n)
 {
     char *h = malloc(2 * n + 1);
-    if (h) sodium_bin2hex(h, 2 * n + 1, p, n);
+    if (h) cry_hex(h, p, n);
     return h;
 }
 
@@ -331,9 +331,8 @@ int cli_run(int argc, char **argv)
     if (o.owner && (rc = cli_parse_key_arg(o.owner, &owner_alg, owner, &owner_len, &err)))
         goto fail;
     for (size_t i = 0; i < o.nparents; i++) {
-        size_t got = 0;
         if (strlen(o.parents[i]) != 64 ||
-            sodium_hex2bin(parents[i], 32, o.parents[i], 64, NULL, &got, NULL) || got != 32) {
+            cry_hex_decode(parents[i], 32, o.parents[i], 64, CRY_HEX_ANY_CASE) != 32) {
             status = cli_usage("run", "bad --parent '%s' (64 hex digits)", o.parents[i]);
             goto done;
         }
@@ -389,10 +388,8 @@ int cli_run(int argc, char **argv)
     cfg.fuel = o.fuel;
     cfg.replay = replay;
     if (o.trust_module) {
-        size_t got = 0;
         if (strlen(o.trust_module) != 64 ||
-            sodium_hex2bin(cfg.trust_module, 32, o.trust_module, 64, NULL, &got, NULL) ||
-            got != 32) {
+            cry_hex_decode(cfg.trust_module, 32, o.trust_module, 64, CRY_HEX_ANY_CASE) != 32) {
             status = cli_usage("run", "bad --trust-module (64 hex digits)");
             goto done;
         }
@@ -414,13 +411,13 @@ int cli_run(int argc, char **argv)
     cap.body = body ? body : (const uint8_t *)"";
     cap.body_len = blen;
     /* a made-up capsule still needs a stable id: the hash of what it says */
-    crypto_hash_sha256_state hs;
-    crypto_hash_sha256_init(&hs);
-    crypto_hash_sha256_update(&hs, (const uint8_t *)"kapsule run\n", 12);
-    crypto_hash_sha256_update(&hs, (const uint8_t *)cap.type, strlen(cap.type) + 1);
-    crypto_hash_sha256_update(&hs, author, author_len);
-    crypto_hash_sha256_update(&hs, cap.body, blen);
-    crypto_hash_sha256_final(&hs, cap.id);
+    cry_sha256_ctx hs;
+    cry_sha256_init(&hs);
+    cry_sha256_update(&hs, "kapsule run\n", 12);
+    cry_sha256_update(&hs, cap.type, strlen(cap.type) + 1);
+    cry_sha256_update(&hs, author, author_len);
+    cry_sha256_update(&hs, cap.body, blen);
+    cry_sha256_final(&hs, cap.id);
 
     if ((rc = host_run_new(&cfg, wasm, wlen, &cap, &r, &err))) goto fail;
     rc = host_run_call(r, &err);

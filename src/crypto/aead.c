@@ -2,6 +2,8 @@
  * aead.c: ChaCha20-Poly1305 in its IETF form (RFC 8439: 96-bit nonce,
  * 32-bit block counter), as age and COSE use it; libsodium does the work.
  */
+#include <sodium.h>
+
 #include "crypto/crypto.h"
 #include "util/error.h"
 

@@ -102,10 +102,9 @@ static void chunk_nonce(uint8_t nonce[CRY_CHACHA_NONCE_BYTES], uint64_t i, int l
 
 static int b64_append(buf *out, const uint8_t *data, size_t len)
 {
-    char tmp[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+    char tmp[CRY_BASE64_LEN(32)];
     if (len > 32) return KP_E_INTERNAL;
-    sodium_bin2base64(tmp, sizeof tmp, data, len, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-    return buf_append(out, tmp, strlen(tmp));
+    return buf_append(out, tmp, cry_base64(tmp, data, len, 0));
 }
 
 /* ---- encryption ---- */

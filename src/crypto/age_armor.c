@@ -5,6 +5,7 @@
  * and after the end line, LF or CRLF line ends, body lines of exactly 64
  * columns but the last (1..64), and canonical padded base64.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/age.h"

@@ -1,12 +1,22 @@
 /*
- * base64.c: the one strict base64 decoder of libkapsule, over libsodium's.
+ * base64.c: the one base64 encoder and strict decoder of libkapsule, over
+ * libsodium's.
  * libsodium 1.0.18 reads every byte >= 0x80 as '/' (its constant-time
  * table looks at seven bits), so a flipped top bit would decode to the
  * same bytes; the alphabet is checked here before libsodium decodes.
  */
+#include <sodium.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
+
+size_t cry_base64(char *out, const uint8_t *p, size_t n, int padded)
+{
+    int variant = padded ? sodium_base64_VARIANT_ORIGINAL : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+    size_t len = sodium_base64_ENCODED_LEN(n, variant);
+    sodium_bin2base64(out, len, p, n, variant);
+    return len - 1;
+}
 
 static int in_alphabet(uint8_t c)
 {

@@ -9,11 +9,14 @@
  * that can fail return KP_OK or a code from the 400..499 range and fill err
  * (which may be NULL); verify functions are KP_NODISCARD; out-parameters
  * are written only on success (a failed sign or decrypt leaves zeros).
+ *
+ * This header is the only door to libsodium and OpenSSL: it includes
+ * neither, so a file outside src/crypto/ cannot reach them by accident
+ * (make check-includes refuses a direct include).
  */
 #ifndef KP_CRYPTO_CRYPTO_H
 #define KP_CRYPTO_CRYPTO_H
 
-#include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +65,31 @@ void cry_wipe(void *p, size_t n);
 /* 1 when a and b (n bytes each) are equal, in time independent of content. */
 int cry_equal(const void *a, const void *b, size_t n);
 
+/* ---- text encodings of bytes (hex.c, base64.c) ---- */
+
+/* Characters cry_hex writes for n bytes, the NUL included. */
+#define CRY_HEX_LEN(n) (2 * (size_t)(n) + 1)
+/* Lowercase hex of the n bytes at p into out (CRY_HEX_LEN(n) bytes, NUL
+   terminated), in time independent of the bytes (keys go through it).
+   Returns out. */
+char *cry_hex(char *out, const uint8_t *p, size_t n);
+/* Whether cry_hex_decode takes 'A'..'F' too: hand-written input may; a
+   value kapsule prints has one text, lowercase. */
+#define CRY_HEX_LOWER 0
+#define CRY_HEX_ANY_CASE 1
+/* The bytes of the n hex digits at s into out (outmax bytes). Returns the
+   decoded length n / 2, or -1 when n is odd, a character is not a hex
+   digit (or upper case under CRY_HEX_LOWER), or n / 2 > outmax; out is
+   untouched then. */
+long cry_hex_decode(uint8_t *out, size_t outmax, const char *s, size_t n, int any_case);
+
+/* Characters cry_base64 writes for n bytes (padded), the NUL included. */
+#define CRY_BASE64_LEN(n) (4 * (((size_t)(n) + 2) / 3) + 1)
+/* Standard base64 (RFC 4648 section 4) of n bytes into out, with '='
+   padding when padded; out holds CRY_BASE64_LEN(n) bytes, NUL-terminated.
+   Returns the length written, the NUL excluded. */
+size_t cry_base64(char *out, const uint8_t *p, size_t n, int padded);
+
 /*
  * Canonical base64 (RFC 4648 section 4, zero trailing bits) of the n
  * characters at s into out (outmax bytes): with '=' padding when padded,
@@ -75,7 +103,15 @@ long cry_base64_decode(uint8_t *out, size_t outmax, const char *s, size_t n, int
 /* ---- hashes, MAC, KDF (hash.c) ---- */
 
 void cry_sha256(uint8_t out[CRY_SHA256_BYTES], const void *data, size_t len);
-typedef crypto_hash_sha256_state cry_sha256_ctx;
+/* Incremental states hold libsodium's own behind bytes of the same size
+   and alignment (hash.c checks both at compile time), so that callers can
+   keep one on the stack without seeing libsodium. */
+#define CRY_SHA256_STATE_BYTES 104
+#define CRY_HMAC_STATE_BYTES 208
+typedef union cry_sha256_ctx {
+    uint64_t align;
+    unsigned char opaque[CRY_SHA256_STATE_BYTES];
+} cry_sha256_ctx;
 void cry_sha256_init(cry_sha256_ctx *c);
 void cry_sha256_update(cry_sha256_ctx *c, const void *data, size_t len);
 /* Writes the digest and wipes the state. */
@@ -85,10 +121,20 @@ void cry_sha512(uint8_t out[CRY_SHA512_BYTES], const void *data, size_t len);
 /* HMAC-SHA-256 (RFC 2104) with a key of any length. */
 void cry_hmac_sha256(uint8_t out[CRY_HMAC_SHA256_BYTES], const void *key, size_t keylen,
                      const void *data, size_t len);
-typedef crypto_auth_hmacsha256_state cry_hmac_ctx;
+typedef union cry_hmac_ctx {
+    uint64_t align;
+    unsigned char opaque[CRY_HMAC_STATE_BYTES];
+} cry_hmac_ctx;
 void cry_hmac_sha256_init(cry_hmac_ctx *c, const void *key, size_t keylen);
 void cry_hmac_sha256_update(cry_hmac_ctx *c, const void *data, size_t len);
 void cry_hmac_sha256_final(cry_hmac_ctx *c, uint8_t out[CRY_HMAC_SHA256_BYTES]);
+
+/* SipHash-2-4 (libsodium's crypto_shorthash): a keyed 64-bit hash for hash
+   tables that hostile input fills; not a MAC, not collision resistant. */
+#define CRY_SHORTHASH_BYTES 8
+#define CRY_SHORTHASH_KEY_BYTES 16
+void cry_shorthash(uint8_t out[CRY_SHORTHASH_BYTES], const void *data, size_t len,
+                   const uint8_t key[CRY_SHORTHASH_KEY_BYTES]);
 
 /*
  * HKDF-SHA-256 (RFC 5869) through OpenSSL's EVP_KDF. extract writes the

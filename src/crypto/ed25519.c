@@ -10,6 +10,8 @@
  * they enter kapsule: canonical, on the curve, in the prime-order subgroup
  * (so no mixed-order keys either, which the verify equation would accept).
  */
+#include <sodium.h>
+
 #include "crypto/crypto.h"
 #include "util/error.h"
 

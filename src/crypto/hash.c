@@ -1,14 +1,36 @@
 /*
- * hash.c: SHA-256, SHA-512 and HMAC-SHA-256 from libsodium; HKDF-SHA-256
+ * hash.c: SHA-256, SHA-512, HMAC-SHA-256 and SipHash from libsodium; HKDF-SHA-256
  * from OpenSSL's EVP_KDF (libsodium 1.0.18 has no HKDF).
  */
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
 #include "util/error.h"
+
+/* The opaque states of crypto.h must hold libsodium's: a newer libsodium
+   with a larger state fails the build here instead of overrunning. */
+_Static_assert(sizeof(crypto_hash_sha256_state) == CRY_SHA256_STATE_BYTES &&
+                   _Alignof(crypto_hash_sha256_state) <= _Alignof(cry_sha256_ctx),
+               "cry_sha256_ctx does not fit libsodium's SHA-256 state");
+_Static_assert(sizeof(crypto_auth_hmacsha256_state) == CRY_HMAC_STATE_BYTES &&
+                   _Alignof(crypto_auth_hmacsha256_state) <= _Alignof(cry_hmac_ctx),
+               "cry_hmac_ctx does not fit libsodium's HMAC-SHA-256 state");
+
+/* Only libsodium's code (a separate library) reads these bytes as its
+   state; the callers never look inside. */
+static crypto_hash_sha256_state *sha256_state(cry_sha256_ctx *c)
+{
+    return (crypto_hash_sha256_state *)(void *)c->opaque;
+}
+
+static crypto_auth_hmacsha256_state *hmac_state(cry_hmac_ctx *c)
+{
+    return (crypto_auth_hmacsha256_state *)(void *)c->opaque;
+}
 
 void cry_sha256(uint8_t out[CRY_SHA256_BYTES], const void *data, size_t len)
 {
@@ -17,17 +39,19 @@ void cry_sha256(uint8_t out[CRY_SHA256_BYTES], const void *data, size_t len)
 
 void cry_sha256_init(cry_sha256_ctx *c)
 {
-    crypto_hash_sha256_init(c);
+    crypto_hash_sha256_init(sha256_state(c));
 }
 
 void cry_sha256_update(cry_sha256_ctx *c, const void *data, size_t len)
 {
-    crypto_hash_sha256_update(c, data, len);
+    /* libsodium takes a NULL pointer with length 0, but UBSan and memcpy's
+       contract do not */
+    if (len) crypto_hash_sha256_update(sha256_state(c), data, len);
 }
 
 void cry_sha256_final(cry_sha256_ctx *c, uint8_t out[CRY_SHA256_BYTES])
 {
-    crypto_hash_sha256_final(c, out);
+    crypto_hash_sha256_final(sha256_state(c), out);
     cry_wipe(c, sizeof *c);
 }
 
@@ -47,18 +71,27 @@ void cry_hmac_sha256(uint8_t out[CRY_HMAC_SHA256_BYTES], const void *key, size_t
 
 void cry_hmac_sha256_init(cry_hmac_ctx *c, const void *key, size_t keylen)
 {
-    crypto_auth_hmacsha256_init(c, key, keylen);
+    crypto_auth_hmacsha256_init(hmac_state(c), key, keylen);
 }
 
 void cry_hmac_sha256_update(cry_hmac_ctx *c, const void *data, size_t len)
 {
-    crypto_auth_hmacsha256_update(c, data, len);
+    crypto_auth_hmacsha256_update(hmac_state(c), data, len);
 }
 
 void cry_hmac_sha256_final(cry_hmac_ctx *c, uint8_t out[CRY_HMAC_SHA256_BYTES])
 {
-    crypto_auth_hmacsha256_final(c, out);
+    crypto_auth_hmacsha256_final(hmac_state(c), out);
     cry_wipe(c, sizeof *c); /* holds the padded key */
+}
+
+void cry_shorthash(uint8_t out[CRY_SHORTHASH_BYTES], const void *data, size_t len,
+                   const uint8_t key[CRY_SHORTHASH_KEY_BYTES])
+{
+    _Static_assert(crypto_shorthash_BYTES == CRY_SHORTHASH_BYTES &&
+                       crypto_shorthash_KEYBYTES == CRY_SHORTHASH_KEY_BYTES,
+                   "SipHash-2-4 sizes");
+    crypto_shorthash(out, data, len, key);
 }
 
 /* One EVP_KDF derivation in the given HKDF mode. OpenSSL copies the key,

@@ -1,6 +1,6 @@
 /*
  * keyfile.c: the text forms of an identity. JSON through jansson (never by
- * hand), keys as lowercase hex through libsodium:
+ * hand), keys as lowercase hex (cry_hex):
  *
  *   secret (NAME.key, `kapsule key export --secret`)
  *     {"kapsule_key": 1, "alg": "ed25519", "sign_secret": HEX32,
@@ -42,7 +42,7 @@ static void wipe_all_strings(json_t *obj)
 static int set_hex(json_t *obj, const char *key, const uint8_t *data, size_t n)
 {
     char hex[2 * CRY_PK_MAX_BYTES + 1];
-    sodium_bin2hex(hex, sizeof hex, data, n);
+    cry_hex(hex, data, n);
     int bad = json_object_set_new(obj, key, json_string(hex)) != 0;
     cry_wipe(hex, sizeof hex);
     return bad;
@@ -92,9 +92,8 @@ fail:
 static int get_hex(json_t *o, const char *key, uint8_t *out, size_t n, kp_error *err)
 {
     json_t *v = json_object_get(o, key);
-    size_t got = 0;
     if (!json_is_string(v) || json_string_length(v) != 2 * n ||
-        sodium_hex2bin(out, n, json_string_value(v), 2 * n, NULL, &got, NULL) != 0 || got != n)
+        cry_hex_decode(out, n, json_string_value(v), 2 * n, CRY_HEX_ANY_CASE) != (long)n)
         return err_set_field(err, KP_E_KEY_FILE, key, "key file member '%s' must be %zu bytes of hex",
                              key, n);
     return KP_OK;

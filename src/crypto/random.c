@@ -2,6 +2,7 @@
  * random.c: libsodium's start-up, the one source of randomness, and the
  * wipe and constant-time compare every other file uses.
  */
+#include <sodium.h>
 #include <stdatomic.h>
 
 #include "crypto/crypto.h"

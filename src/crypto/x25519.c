@@ -3,6 +3,7 @@
  * the all-zero shared secret (a small-order peer key) refused, as age
  * requires and as contributory behaviour needs.
  */
+#include <sodium.h>
 #include <string.h>
 
 #include "crypto/crypto.h"

@@ -4,7 +4,6 @@
  * module would be granted and which rule grants each capability.
  */
 #include <jansson.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +54,7 @@ static json_t *hexj(const uint8_t *p, size_t n)
 {
     char h[2 * 65 + 1];
     if (n > 65) n = 65;
-    sodium_bin2hex(h, sizeof h, p, n);
+    cry_hex(h, p, n);
     return json_string(h);
 }
 

@@ -16,6 +16,7 @@
  * out of fuel or diverging from a replayed transcript ends the whole run.
  * Handles the callee still holds when it returns are dropped with it.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/crypto.h"

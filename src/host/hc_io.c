@@ -10,6 +10,7 @@
  * character device that may be written; fd_seek: ESPIPE; fd_close: done)
  * is answered under "log" too, so that a plain printf program links.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "host/hc.h"

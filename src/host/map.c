@@ -1,22 +1,22 @@
 /*
  * map.c: the host's byte-string map (see map.h). Open addressing with
  * linear probing over an index of entry numbers; the index is at most
- * half full. Guests choose keys, so the hash is SipHash (libsodium's
- * crypto_shorthash) under a random key per map: a guest cannot make its
+ * half full. Guests choose keys, so the hash is SipHash (cry_shorthash)
+ * under a random key per map: a guest cannot make its
  * keys collide on purpose to slow the host down.
  */
 #include "host/map.h"
 
-#include <sodium.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "kapsule.h"
 #include "util/alloc.h"
 
 static uint64_t hash(const host_map *m, const void *p, size_t n)
 {
-    uint8_t out[crypto_shorthash_BYTES];
-    crypto_shorthash(out, p, n, m->hkey);
+    uint8_t out[CRY_SHORTHASH_BYTES];
+    cry_shorthash(out, p, n, m->hkey);
     uint64_t h;
     memcpy(&h, out, sizeof h);
     return h;
@@ -52,7 +52,7 @@ host_map_ent *host_map_get(const host_map *m, const void *key, size_t klen)
 static int grow_index(host_map *m)
 {
     size_t ncap = m->icap ? m->icap * 2 : 16;
-    if (!m->icap) randombytes_buf(m->hkey, sizeof m->hkey);
+    if (!m->icap) cry_random(m->hkey, sizeof m->hkey);
     uint32_t *ni = mem_calloc(ncap, sizeof *ni);
     if (!ni) return KP_E_NOMEM;
     uint32_t *old = m->index;

@@ -5,7 +5,6 @@
 #include "host/policy.h"
 
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,7 +64,6 @@ static int hex_field(json_t *v, const char *field, uint8_t *out, size_t cap, siz
         return err_set_field(err, KP_E_POLICY_FIELD, field, "%s: expected a hex string", field);
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
-    size_t got = 0;
     int ok_len = exact32 ? n == 64 : (n == 64 || n == 66 || n == 130);
     /* Lower case only: hex is how ids and keys are written everywhere
        (FORMATS.md), and the policy hash is over the text, so "AB" and "ab"
@@ -75,8 +73,8 @@ static int hex_field(json_t *v, const char *field, uint8_t *out, size_t cap, siz
             return err_set_field(err, KP_E_POLICY_FIELD, field,
                                  "%s: hex must be lower case (one spelling, one policy hash)",
                                  field);
-    if (!ok_len || n / 2 > cap || sodium_hex2bin(out, cap, s, n, NULL, &got, NULL) != 0 ||
-        got != n / 2)
+    long got = ok_len ? cry_hex_decode(out, cap, s, n, CRY_HEX_LOWER) : -1;
+    if (got < 0)
         return err_set_field(err, KP_E_POLICY_FIELD, field,
                              exact32 ? "%s: expected 64 hex digits (a SHA-256 module id) or \"*\""
                                      : "%s: expected a public key in hex (32, 33 or 65 bytes) or \"*\"",
@@ -84,9 +82,9 @@ static int hex_field(json_t *v, const char *field, uint8_t *out, size_t cap, siz
     /* a key nobody can sign with (or everybody can: a small-order point)
        would grant nothing, or to anyone: refused like an author key */
     kp_error ke;
-    if (!exact32 && cry_pk_check_any(out, got, &ke) != KP_OK)
+    if (!exact32 && cry_pk_check_any(out, (size_t)got, &ke) != KP_OK)
         return err_set_field(err, KP_E_POLICY_FIELD, field, "%s: %s", field, ke.msg);
-    *len = got;
+    *len = (size_t)got;
     return KP_OK;
 }
 
@@ -294,7 +292,7 @@ int pol_empty(kp_policy **out, kp_error *err)
     if (!p) return err_set(err, KP_E_NOMEM, "out of memory");
     /* the hash of the empty policy is that of its canonical text */
     static const char text[] = "{\"grants\":[],\"kapsule_policy\":1}";
-    crypto_hash_sha256(p->hash, (const uint8_t *)text, sizeof text - 1);
+    cry_sha256(p->hash, text, sizeof text - 1);
     *out = p;
     return KP_OK;
 }
@@ -355,7 +353,7 @@ int pol_parse(const uint8_t *text, size_t len, kp_policy **out, kp_error *err)
         rc = err_set(err, KP_E_NOMEM, "out of memory");
         goto fail;
     }
-    crypto_hash_sha256(p->hash, (const uint8_t *)canon, strlen(canon));
+    cry_sha256(p->hash, canon, strlen(canon));
     free(canon); /* jansson's allocator */
     json_decref(root);
     *out = p;

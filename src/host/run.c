@@ -99,7 +99,7 @@ static int not_granted(host_run *r, host_inst *hi, const host_fn *f, kp_error *e
     pol_subject s;
     char why[160], hex[65];
     host_subject(r, hi->module_id, &s);
-    sodium_bin2hex(hex, sizeof hex, hi->module_id, 32);
+    cry_hex(hex, hi->module_id, 32);
     int ri = pol_rule_would_grant(r->cfg.policy, &s, f->cap, why, sizeof why);
     const char *cap = pol_cap_name(f->cap);
     if (ri >= 0)

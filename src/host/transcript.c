@@ -5,9 +5,9 @@
  */
 #include "host/transcript.h"
 
-#include <sodium.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -91,12 +91,12 @@ static void leaf_hash(const kp_transcript *t, size_t i, uint8_t out[32])
 {
     size_t len;
     const uint8_t *e = host_tr_entry(t, i, &len);
-    crypto_hash_sha256_state h;
+    cry_sha256_ctx h;
     static const uint8_t zero = 0x00;
-    crypto_hash_sha256_init(&h);
-    crypto_hash_sha256_update(&h, &zero, 1);
-    crypto_hash_sha256_update(&h, e, len);
-    crypto_hash_sha256_final(&h, out);
+    cry_sha256_init(&h);
+    cry_sha256_update(&h, &zero, 1);
+    cry_sha256_update(&h, e, len);
+    cry_sha256_final(&h, out);
 }
 
 /* RFC 9162 MTH of entries [lo, lo + n), n >= 1. Depth is log2(n). */
@@ -111,13 +111,13 @@ static void mth(const kp_transcript *t, size_t lo, size_t n, uint8_t out[32])
     node[0] = 0x01;
     mth(t, lo, k, node + 1);
     mth(t, lo + k, n - k, node + 33);
-    crypto_hash_sha256(out, node, sizeof node);
+    cry_sha256(out, node, sizeof node);
 }
 
 void host_tr_root(const kp_transcript *t, uint8_t out[32])
 {
     if (t->n == 0)
-        crypto_hash_sha256(out, (const uint8_t *)"", 0);
+        cry_sha256(out, "", 0);
     else
         mth(t, 0, t->n, out);
 }
@@ -261,7 +261,7 @@ int kp_transcript_entry(const kp_transcript *t, size_t i, const uint8_t **entry,
 void kp_transcript_root(const kp_transcript *t, uint8_t root[KP_TRANSCRIPT_ROOT_BYTES])
 {
     if (!t) {
-        crypto_hash_sha256(root, (const uint8_t *)"", 0);
+        cry_sha256(root, "", 0);
         return;
     }
     host_tr_root(t, root);

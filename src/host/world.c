@@ -6,10 +6,10 @@
  * so a replay needs nothing but the module, the capsule and the
  * transcript. A recorded value of the wrong shape is a divergence.
  */
-#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
+#include "crypto/crypto.h"
 #include "host/internal.h"
 #include "util/error.h"
 
@@ -97,7 +97,7 @@ int host_w_random(host_call *c, uint8_t *out, size_t n)
         memcpy(out, p, n);
         return KP_OK;
     }
-    randombytes_buf(out, n);
+    cry_random(out, n);
     return put_bytes(c, 1, out, n);
 }
 

@@ -8,8 +8,7 @@
  */
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto/crypto.h"
 #include "log/log.h"
 #include "util/error.h"
 
@@ -36,7 +35,6 @@ int log_checkpoint_parse(const char *text, size_t len, kp_checkpoint *out, kp_er
     size_t pos = 0;
     int nl = 0;
     uint8_t root[LOG_HASH + 1];
-    size_t rlen = 0;
 
     if (len == 0 || text[len - 1] != '\n')
         return err_set(err, KP_E_CHECKPOINT_MALFORMED, "checkpoint does not end in a newline");
@@ -70,7 +68,7 @@ int log_checkpoint_parse(const char *text, size_t len, kp_checkpoint *out, kp_er
             return err_set_field(err, KP_E_CHECKPOINT_MALFORMED, "size", "malformed tree size");
         size = size * 10 + (uint64_t)(c - '0');
     }
-    if (log_b64_decode(line[2], ll[2], root, sizeof root, &rlen) != 0 || rlen != LOG_HASH)
+    if (cry_base64_decode(root, sizeof root, line[2], ll[2], 1, NULL) != LOG_HASH)
         return err_set_field(err, KP_E_CHECKPOINT_MALFORMED, "root",
                              "root is not the base64 of 32 bytes");
     memcpy(out->origin, line[0], ll[0]);
@@ -86,7 +84,7 @@ int kp_checkpoint_verify(const char *note, size_t len, const char *vkey, kp_chec
     log_vkey vk;
     size_t tlen;
     int rc;
-    if (sodium_init() < 0) return err_set(err, KP_E_INTERNAL, "libsodium failed to start");
+    if ((rc = cry_init(err)) != KP_OK) return rc;
     if ((rc = log_vkey_parse(vkey, &vk, err)) != KP_OK) return rc;
     if ((rc = log_note_open(note, len, &vk, &tlen, err)) != KP_OK) return rc;
     return log_checkpoint_parse(note, tlen, out, err);
@@ -181,14 +179,14 @@ int kp_log_checkpoint(kp_store *st, const char *origin, const uint8_t sk[KP_LOG_
     uint64_t n = 0;
     int rc, src;
 
-    if (sodium_init() < 0) return err_set(err, KP_E_INTERNAL, "libsodium failed to start");
+    if ((rc = cry_init(err)) != KP_OK) return rc;
     if (!origin || !log_name_valid(origin, strlen(origin)))
         return err_set(err, KP_E_ARG, "invalid log origin (1..255 bytes, no spaces, no '+')");
     /* a secret key whose public half is not its seed's would sign notes
        that its own verifier key refuses */
-    crypto_sign_seed_keypair(pk, sk2, sk);
-    sodium_memzero(sk2, sizeof sk2);
-    if (sodium_memcmp(pk, sk + 32, KP_LOG_PK_BYTES) != 0)
+    cry_ed25519_from_seed(pk, sk2, sk);
+    cry_wipe(sk2, sizeof sk2);
+    if (!cry_equal(pk, sk + 32, KP_LOG_PK_BYTES))
         return err_set(err, KP_E_ARG, "Ed25519 secret key: public half does not match the seed");
     if ((rc = kp_log_vkey(origin, pk, vkey, err)) != KP_OK) return rc;
     if ((rc = store_writable(st, err)) != KP_OK) return rc;

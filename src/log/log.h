@@ -30,13 +30,9 @@ void log_node_hash(const uint8_t l[LOG_HASH], const uint8_t r[LOG_HASH], uint8_t
 void log_empty_root(uint8_t out[LOG_HASH]);
 /* The largest power of two strictly below n (n >= 2): RFC 9162's k. */
 uint64_t log_split(uint64_t n);
-/* Standard padded base64 of n bytes, NUL-terminated, appended to b. */
+/* Standard padded base64 of n bytes, NUL-terminated, appended to b. Notes
+   and checkpoints decode theirs with cry_base64_decode (padded). */
 int log_b64_append(buf *b, const uint8_t *p, size_t n);
-/*
- * Strict standard base64: padding required, no whitespace, no stray bits.
- * 0 and *outlen on success, -1 otherwise.
- */
-int log_b64_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outlen);
 
 /* ---- tree.c (callers hold a snapshot or a write transaction) ---- */
 int log_size_get(kp_store *st, uint64_t *size, kp_error *err);

@@ -9,10 +9,10 @@
  * control characters but '\n', every signature line well formed (even for
  * unknown keys), canonical base64.
  */
+#include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto/crypto.h"
 #include "log/log.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -82,14 +82,14 @@ int log_name_valid(const char *s, size_t n)
 
 uint32_t log_key_id(const char *name, size_t n, const uint8_t pk[KP_LOG_PK_BYTES])
 {
-    crypto_hash_sha256_state h;
-    uint8_t d[crypto_hash_sha256_BYTES];
+    cry_sha256_ctx h;
+    uint8_t d[CRY_SHA256_BYTES];
     static const uint8_t sep[2] = {0x0a, 0x01}; /* newline, then the Ed25519 type */
-    crypto_hash_sha256_init(&h);
-    crypto_hash_sha256_update(&h, (const uint8_t *)name, n);
-    crypto_hash_sha256_update(&h, sep, sizeof sep);
-    crypto_hash_sha256_update(&h, pk, KP_LOG_PK_BYTES);
-    crypto_hash_sha256_final(&h, d);
+    cry_sha256_init(&h);
+    cry_sha256_update(&h, name, n);
+    cry_sha256_update(&h, sep, sizeof sep);
+    cry_sha256_update(&h, pk, KP_LOG_PK_BYTES);
+    cry_sha256_final(&h, d);
     return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
 }
 
@@ -97,13 +97,13 @@ int kp_log_vkey(const char *name, const uint8_t pk[KP_LOG_PK_BYTES], char vkey[K
                 kp_error *err)
 {
     uint8_t key[1 + KP_LOG_PK_BYTES];
-    char b64[sodium_base64_ENCODED_LEN(sizeof key, sodium_base64_VARIANT_ORIGINAL)];
+    char b64[CRY_BASE64_LEN(sizeof key)];
     size_t n = name ? strlen(name) : 0;
     if (!log_name_valid(name ? name : "", n))
         return err_set(err, KP_E_ARG, "invalid key name (1..255 bytes, no spaces, no '+')");
     key[0] = 0x01;
     memcpy(key + 1, pk, KP_LOG_PK_BYTES);
-    sodium_bin2base64(b64, sizeof b64, key, sizeof key, sodium_base64_VARIANT_ORIGINAL);
+    cry_base64(b64, key, sizeof key, 1);
     snprintf(vkey, KP_LOG_VKEY_MAX, "%s+%08x+%s", name, (unsigned)log_key_id(name, n, pk), b64);
     return KP_OK;
 }
@@ -112,7 +112,6 @@ int log_vkey_parse(const char *s, log_vkey *out, kp_error *err)
 {
     const char *p1, *p2;
     uint8_t key[1 + KP_LOG_PK_BYTES + 1];
-    size_t klen = 0;
     if (!s) return err_set(err, KP_E_NOTE_VKEY, "no verifier key");
     p1 = strchr(s, '+');
     p2 = p1 ? strchr(p1 + 1, '+') : NULL;
@@ -128,8 +127,8 @@ int log_vkey_parse(const char *s, log_vkey *out, kp_error *err)
         if (d < 0) return err_set(err, KP_E_NOTE_VKEY, "key id is not lowercase hex");
         id = id << 4 | (uint32_t)d;
     }
-    if (log_b64_decode(p2 + 1, strlen(p2 + 1), key, sizeof key, &klen) != 0)
-        return err_set(err, KP_E_NOTE_VKEY, "key is not canonical base64");
+    long klen = cry_base64_decode(key, sizeof key, p2 + 1, strlen(p2 + 1), 1, NULL);
+    if (klen < 0) return err_set(err, KP_E_NOTE_VKEY, "key is not canonical base64");
     if (klen != 1 + KP_LOG_PK_BYTES || key[0] != 0x01)
         return err_set(err, KP_E_NOTE_VKEY, "key is not an Ed25519 note key (0x01 || 32 bytes)");
     if (log_key_id(s, n, key + 1) != id)
@@ -145,7 +144,7 @@ int log_vkey_parse(const char *s, log_vkey *out, kp_error *err)
 int log_note_sign(const char *text, size_t len, const char *name,
                   const uint8_t sk[KP_LOG_SK_BYTES], buf *out, kp_error *err)
 {
-    uint8_t blob[4 + crypto_sign_BYTES];
+    uint8_t blob[4 + CRY_ED25519_SIG_BYTES];
     size_t n = strlen(name);
     int rc;
     if (len == 0 || text[len - 1] != '\n' || !log_text_valid(text, len))
@@ -154,7 +153,7 @@ int log_note_sign(const char *text, size_t len, const char *name,
     uint32_t id = log_key_id(name, n, sk + 32);
     blob[0] = (uint8_t)(id >> 24), blob[1] = (uint8_t)(id >> 16);
     blob[2] = (uint8_t)(id >> 8), blob[3] = (uint8_t)id;
-    crypto_sign_detached(blob + 4, NULL, (const uint8_t *)text, len, sk);
+    cry_ed25519_sign(blob + 4, (const uint8_t *)text, len, sk);
     size_t mark = out->len;
     if ((rc = buf_append(out, text, len)) != KP_OK || (rc = buf_append(out, "\n", 1)) != KP_OK ||
         (rc = buf_append(out, LOG_NOTE_DASH, strlen(LOG_NOTE_DASH))) != KP_OK ||
@@ -174,6 +173,7 @@ int log_note_open(const char *msg, size_t len, const log_vkey *vk, size_t *text_
     uint8_t *sig = NULL;
     size_t sig_cap = len; /* base64 never decodes to more bytes than it has */
     int rc = KP_OK, good = 0, bad = 0, nsigs = 0;
+    kp_error why = {0}; /* why the last bad signature failed */
 
     if (len > LOG_NOTE_READ_MAX)
         return err_set(err, KP_E_LIMIT, "note of %zu bytes exceeds %u", len, LOG_NOTE_READ_MAX);
@@ -218,9 +218,8 @@ int log_note_open(const char *msg, size_t len, const log_vkey *vk, size_t *text_
                             "signature line has no valid key name");
             goto done;
         }
-        size_t slen = 0;
-        if (log_b64_decode(sp + 1, (size_t)(eol - sp - 1), sig, sig_cap, &slen) != 0 ||
-            slen < 5) {
+        long slen = cry_base64_decode(sig, sig_cap, sp + 1, (size_t)(eol - sp - 1), 1, NULL);
+        if (slen < 5) {
             rc = err_set_at(err, KP_E_NOTE_MALFORMED, (int64_t)(sp + 1 - msg),
                             "signature is not base64 of a key id and a signature");
             goto done;
@@ -230,8 +229,13 @@ int log_note_open(const char *msg, size_t len, const log_vkey *vk, size_t *text_
         /* only a signature that names the key by name and id is its; others
            are ignored, as the spec requires */
         if (vk && id == vk->id && nlen == vk->name_len && memcmp(name, vk->name, nlen) == 0) {
-            if (slen == 4 + crypto_sign_BYTES &&
-                crypto_sign_verify_detached(sig + 4, (const uint8_t *)msg, split + 1, vk->pk) == 0)
+            /* strict verification (S < L among its checks); which check
+               failed is in why, the code stays the note's */
+            int vr = slen == 4 + CRY_ED25519_SIG_BYTES
+                         ? cry_ed25519_verify(vk->pk, (const uint8_t *)msg, split + 1, sig + 4, &why)
+                         : err_set(&why, KP_E_SIG_MALFORMED, "a signature of %ld bytes, not 64",
+                                   slen - 4);
+            if (vr == KP_OK)
                 good++;
             else
                 bad++;
@@ -239,8 +243,8 @@ int log_note_open(const char *msg, size_t len, const log_vkey *vk, size_t *text_
         pos += ll + 1;
     }
     if (bad) {
-        rc = err_set(err, KP_E_NOTE_BAD_SIG, "note signature by %s+%08x does not verify",
-                     vk->name, (unsigned)vk->id);
+        rc = err_set(err, KP_E_NOTE_BAD_SIG, "note signature by %s+%08x does not verify (%s: %s)",
+                     vk->name, (unsigned)vk->id, kp_status_name(why.code), why.msg);
     } else if (!good) {
         rc = err_set(err, KP_E_NOTE_UNVERIFIED, "note has no signature by %s+%08x",
                      vk ? vk->name : "(no key)", vk ? (unsigned)vk->id : 0u);

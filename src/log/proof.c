@@ -5,14 +5,13 @@
  */
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto/crypto.h"
 #include "log/log.h"
 #include "util/error.h"
 
 static int same(const uint8_t a[LOG_HASH], const uint8_t b[LOG_HASH])
 {
-    return sodium_memcmp(a, b, LOG_HASH) == 0;
+    return cry_equal(a, b, LOG_HASH);
 }
 
 int kp_log_verify_inclusion(uint64_t index, uint64_t tree_size, const uint8_t leaf[LOG_HASH],

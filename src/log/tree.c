@@ -19,8 +19,6 @@
  */
 #include <string.h>
 
-#include <sodium.h>
-
 #include "log/log.h"
 #include "util/error.h"
 

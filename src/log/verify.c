@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto/crypto.h"
 #include "log/log.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -146,7 +145,7 @@ static int push_leaf(vstate *v, uint64_t c, const uint8_t leaf[LOG_HASH], int ta
         l++;
         uint64_t k = c >> l;
         if ((rc = stored_node(v, l, k, stored, &found)) != KP_OK) return rc;
-        taint = !found || sodium_memcmp(stored, h, LOG_HASH) != 0;
+        taint = !found || !cry_equal(stored, h, LOG_HASH);
         if (taint && !below)
             problem(v, KP_E_LOG_TAMPERED, KP_LOG_AT_NODE, k, l, 0,
                     "log node (level %u, index %llu) is %s", l, (unsigned long long)k,
@@ -177,7 +176,7 @@ static void check_roots(vstate *v, const ckpt *ck, size_t nck, size_t *next, uin
     uint8_t root[LOG_HASH];
     for (; *next < nck && ck[*next].size == size; (*next)++) {
         frontier_root(v, size, root);
-        if (sodium_memcmp(root, ck[*next].root, LOG_HASH) != 0)
+        if (!cry_equal(root, ck[*next].root, LOG_HASH))
             problem(v, KP_E_LOG_CHECKPOINT, KP_LOG_AT_CHECKPOINT, ck[*next].seq, 0, size,
                     "checkpoint %llu (size %llu): its root is not the root of the log's "
                     "first %llu entries",
@@ -327,7 +326,7 @@ int kp_log_verify(kp_store *st, const char *vkey, kp_log_problem_fn fn, void *ud
     char origin[KP_LOG_ORIGIN_MAX + 1];
     int owned = 0, rc, src;
 
-    if (sodium_init() < 0) return err_set(err, KP_E_INTERNAL, "libsodium failed to start");
+    if ((rc = cry_init(err)) != KP_OK) return rc;
     v = mem_calloc(1, sizeof *v);
     if (!v) return err_set(err, KP_E_NOMEM, "out of memory verifying the log");
     v->st = st;
@@ -381,7 +380,7 @@ int kp_log_verify(kp_store *st, const char *vkey, kp_log_problem_fn fn, void *ud
         const void *data = sqlite3_column_blob(s, 1);
         kp_log_leaf_hash(data, (size_t)sqlite3_column_bytes(s, 1), leaf);
         if ((rc = stored_node(v, 0, e, stored, &found)) != KP_OK) goto done;
-        int taint = !found || sodium_memcmp(stored, leaf, LOG_HASH) != 0;
+        int taint = !found || !cry_equal(stored, leaf, LOG_HASH);
         if (taint)
             problem(v, KP_E_LOG_TAMPERED, KP_LOG_AT_ENTRY, e, 0, 0,
                     "log entry %llu does not hash to its stored leaf%s", (unsigned long long)e,

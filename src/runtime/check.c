@@ -15,8 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto/crypto.h"
 #include "runtime/runtime.h"
 #include "store/db.h"
 #include "util/error.h"
@@ -159,7 +158,7 @@ static int check_capsule(void *ud, const uint8_t *id, const uint8_t *bytes, size
         return KP_OK;
     }
     uint8_t h[32];
-    crypto_hash_sha256(h, bytes, len);
+    cry_sha256(h, bytes, len);
     if (memcmp(h, ent.sha256, 32) != 0) {
         problem(v, KP_E_INGEST_TAMPERED, KP_LOG_AT_CAPSULE, log_idx,
                 "capsule %s: its stored bytes do not hash to what log entry %llu records", hex,
@@ -200,7 +199,7 @@ static int check_result(void *ud, const store_result *r, kp_error *err)
     if (rc) return err_set(err, rc, "%s", e.msg);
     rt_entry ent;
     uint8_t h[32];
-    if (r->has_result) crypto_hash_sha256(h, r->result, r->result_len);
+    if (r->has_result) cry_sha256(h, r->result, r->result_len);
     const char *what = NULL;
     if (rt_entry_decode(v->entry.p, v->entry.len, &ent, &e) || !ent.has_run ||
         !ent.has_capsule || memcmp(ent.capsule, r->capsule, 32) != 0)

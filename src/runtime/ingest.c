@@ -20,12 +20,12 @@
  * its own that also removes it from pending. A chain of any length runs in
  * constant stack.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "crypto/crypto.h"
 #include "runtime/runtime.h"
 #include "store/db.h"
 #include "util/alloc.h"
@@ -277,7 +277,7 @@ static void note_run(job *j, host_run *r, const kp_ingest *in)
     int submitted;
     const uint8_t *res = host_run_result(r, &rlen, &submitted);
     j->ent.has_result = submitted;
-    if (submitted) crypto_hash_sha256(j->ent.result, res ? res : (const uint8_t *)"", rlen);
+    if (submitted) cry_sha256(j->ent.result, res ? res : (const uint8_t *)"", rlen);
     kp_transcript_root(host_run_transcript(r), j->ent.transcript);
     memcpy(j->ent.policy, in->policy_hash, 32);
 }
@@ -366,7 +366,7 @@ static int process(kp_ingest *in, const uint8_t *data, size_t len, int released,
     kp_error_clear(&cerr);
     j->res.message = j->msg;
     j->res.released = released;
-    crypto_hash_sha256(j->ent.sha256, data, len);
+    cry_sha256(j->ent.sha256, data, len);
 
     if (len > KP_CAPSULE_MAX_BYTES) return reject_oversize(in, j, len, err);
     if ((rc = kp_capsule_parse(data, len, NULL, &c, &cerr))) {
@@ -761,7 +761,7 @@ int kp_ingest_checkpoint(kp_ingest *in, char note[KP_LOG_NOTE_MAX], kp_error *er
     }
     char *out = note ? note : buf_note;
     rc = kp_log_checkpoint(in->st, origin, sk, out, err);
-    sodium_memzero(sk, sizeof sk);
+    cry_wipe(sk, sizeof sk);
     if (rc) return rc;
     /* the node remembers what it signed, beside its key: an older or other
        copy of the database later put in this folder is then seen on open
@@ -801,7 +801,7 @@ int kp_ingest_module_add(kp_ingest *in, const uint8_t *wasm, size_t len, kp_key_
             j->ent.decision = "module";
             j->ent.has_capsule = 1;
             memcpy(j->ent.capsule, mid, 32);
-            crypto_hash_sha256(j->ent.sha256, wasm ? wasm : (const uint8_t *)"", len);
+            cry_sha256(j->ent.sha256, wasm ? wasm : (const uint8_t *)"", len);
             rc = log_entry(in, j, err);
             mem_free(j, sizeof *j);
         }

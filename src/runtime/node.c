@@ -20,8 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "crypto/crypto.h"
 #include "crypto/key.h"
 #include "runtime/runtime.h"
@@ -44,7 +42,7 @@ static int load(const char *path, kp_key **out, kp_error *err)
     if (rc) return rc;
     kp_key *k = NULL;
     rc = cry_keyfile_parse(data, len, &k, err);
-    sodium_memzero(data, len);
+    cry_wipe(data, len);
     mem_free(data, len + 1);
     if (rc) {
         err_prefix(err, "%s", path);

@@ -16,11 +16,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -464,7 +463,6 @@ int store_open_with(const char *dir, unsigned flags, const store_migration *list
     if (!dir || !dir[0]) return err_set(err, KP_E_ARG, "no store folder given");
     if ((flags & KP_STORE_CREATE) && (flags & KP_STORE_READONLY))
         return err_set(err, KP_E_ARG, "a store cannot be created read-only");
-    if (sodium_init() < 0) return err_set(err, KP_E_INTERNAL, "libsodium failed to start");
 
     st = mem_calloc(1, sizeof *st);
     if (!st) goto nomem;

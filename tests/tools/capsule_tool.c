@@ -9,6 +9,7 @@
  * alone, which the harness wraps and signs itself.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capsule/capsule.h"

@@ -10,6 +10,7 @@
  *
  * ALG is ed25519, p256 or secp256k1.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -6,6 +6,8 @@
  * known file key, so that each rule of the reader is tested on its own.
  * Every truncation and every bit flip of a sample file is refused.
  */
+#include <sodium.h>
+
 #include "crypto/age.h"
 #include "test.h"
 #include "util/buf.h"
