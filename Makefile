@@ -9,6 +9,7 @@
 #   make demo       the main job on an embedded store
 #   make CC=clang   everything builds clean with gcc and clang
 #   make check-includes  libsodium/OpenSSL only in src/crypto/, the engine libc only
+#   make check-layers    no include against DESIGN.md's layer table
 #                   (make test runs it too, as tests/cli/includes.sh)
 
 CC      ?= cc
@@ -64,7 +65,7 @@ KAPSULE := $(BUILD)/kapsule
 DOCS    := $(BUILD)/doc/kapsule.1 $(BUILD)/doc/kapsule.bash
 
 .PHONY: all lib test sanitize fuzz fuzz-bins bench demo guest clean check-exports check-includes \
-        docs install uninstall
+        check-layers docs install uninstall
 all: $(STATIC) $(SHARED) $(KAPSULE) guest docs
 
 lib: $(STATIC) $(SHARED)
@@ -160,14 +161,15 @@ sanitize:
 
 # Only kp_* and kw_* may leave the shared library.
 check-exports: $(SHARED)
-	@bad=$$(nm -D --defined-only $(SHARED) | awk '{print $$3}' \
-	  | grep -v -E '^(kp_|kw_|_init$$|_fini$$|_edata$$|_end$$|__bss_start$$)' || true); \
-	if [ -n "$$bad" ]; then echo "unexpected exports:"; echo "$$bad"; exit 1; fi; \
-	echo "exports ok"
+	@scripts/check_exports.sh $(SHARED)
 
 # Each library has one owner: scripts/check_includes.sh says which.
 check-includes:
 	@scripts/check_includes.sh
+
+# The layer table of DESIGN.md: no include against it (scripts/check_layers.sh).
+check-layers:
+	@scripts/check_layers.sh
 
 bench: all
 	@BUILD=$(BUILD) bench/run.sh
