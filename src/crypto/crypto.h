@@ -103,10 +103,10 @@ long cry_base64_decode(uint8_t *out, size_t outmax, const char *s, size_t n, int
 /* ---- hashes, MAC, KDF (hash.c) ---- */
 
 void cry_sha256(uint8_t out[CRY_SHA256_BYTES], const void *data, size_t len);
-/* Incremental states hold libsodium's own behind bytes of the same size
+/* Incremental states hold the library's own behind bytes of the same size
    and alignment (hash.c checks both at compile time), so that callers can
-   keep one on the stack without seeing libsodium. */
-#define CRY_SHA256_STATE_BYTES 104
+   keep one on the stack without seeing libsodium or OpenSSL. */
+#define CRY_SHA256_STATE_BYTES 112
 #define CRY_HMAC_STATE_BYTES 208
 typedef union cry_sha256_ctx {
     uint64_t align;
