@@ -193,6 +193,9 @@ KW_API KW_NODISCARD int kw_module_new(const kw_config *cfg, const uint8_t *bytes
                                       size_t len, kw_module **out, kw_error *err);
 /* Releases the caller's reference. NULL does nothing. */
 KW_API void kw_module_free(kw_module *m);
+/* Takes one more reference (released with kw_module_free) and returns m,
+   so that one compiled module serves many stores: it is immutable. */
+KW_API kw_module *kw_module_ref(kw_module *m);
 
 /* External kinds, as in the binary format. */
 enum { KW_EXTERN_FUNC = 0, KW_EXTERN_TABLE = 1, KW_EXTERN_MEMORY = 2, KW_EXTERN_GLOBAL = 3 };

@@ -190,8 +190,23 @@ size_t host_mem_ledger_count(const host_mem *m);
 
 typedef void (*host_log_fn)(void *user, uint32_t inst, int level, const uint8_t *msg, size_t len);
 
+/*
+ * Compiled modules by id, kept across the runs of one pipeline (one thread
+ * at a time): decoding, validating and compiling a module costs more than
+ * most runs of it. A module id is the hash of its bytes (checked by every
+ * caller of host_inst_new), so an entry stands for exactly those bytes;
+ * the engine configuration it was compiled under is part of the key.
+ */
+typedef struct host_code_cache host_code_cache;
+/* A cache of slots entries (least recently used ones go first). */
+int host_code_cache_new(size_t slots, host_code_cache **out, kp_error *err);
+void host_code_cache_free(host_code_cache *c);
+/* Compiled modules it handed out that it did not have to compile. */
+uint64_t host_code_cache_hits(const host_code_cache *c);
+
 typedef struct host_config {
     const kp_policy *policy;   /* NULL: nothing is granted */
+    host_code_cache *code_cache; /* NULL: every run compiles its modules */
     const host_storage *storage; /* any may be NULL: calls that need it fail */
     const host_ledger *ledger;   /* (E_HOST_NO_BACKEND), except that reads */
     const host_dag *dag;         /* of a missing DAG find nothing */

@@ -277,6 +277,12 @@ int host_meta_encode(const host_capsule *c, buf *out);
 
 /* ---- run.c ------------------------------------------------------------------------------ */
 
+/* codecache.c: the compiled module for (id, cfg), from the cache c (may
+   be NULL) or compiled from wasm (and kept). *out is the caller's
+   reference (kw_module_free); engine codes for a bad module. */
+int host_code_get(host_code_cache *c, const uint8_t id[32], const kw_config *cfg,
+                  const uint8_t *wasm, size_t len, kw_module **out, kp_error *err);
+
 /*
  * Compiles module wasm (id given) for this run as instance number
  * run->ninsts at invoke depth depth, computes its grant and checks that

@@ -128,7 +128,6 @@ static void inst_free(host_inst *hi)
 int host_inst_new(host_run *r, const uint8_t *wasm, size_t len, const uint8_t id[32], int depth,
                   host_inst **out, kp_error *err)
 {
-    kw_error kerr;
     kw_module *m = NULL;
     host_inst *hi = NULL;
     int *fns = NULL;
@@ -137,7 +136,7 @@ int host_inst_new(host_run *r, const uint8_t *wasm, size_t len, const uint8_t id
     int rc;
     if (r->ninsts >= HOST_MAX_INSTANCES)
         return err_set(err, KP_E_HOST_LIMIT, "more than %d instances in one run", HOST_MAX_INSTANCES);
-    if ((rc = kw_module_new(&r->kcfg, wasm, len, &m, &kerr))) return err_from_kw(err, &kerr);
+    if ((rc = host_code_get(r->cfg.code_cache, id, &r->kcfg, wasm, len, &m, err))) return rc;
     n = kw_module_import_count(m);
     if (n && !(fns = mem_calloc(n, sizeof *fns))) {
         rc = err_set(err, KP_E_NOMEM, "out of memory");

@@ -53,6 +53,7 @@ struct kp_ingest {
     kp_key *node; /* signs emitted capsules; loaded on first use */
     buf queue; /* ids whose arrival may release pending capsules */
     buf code;  /* the module being run */
+    host_code_cache *code_cache; /* modules compiled once for every capsule they run */
     buf bytes; /* a pending capsule's file */
     /* outcomes decided inside the open batch, heard at its commit */
     struct ack *acks;
@@ -66,6 +67,9 @@ typedef struct ack {
     kp_ingest_result res; /* res.message is set when it is heard */
     size_t msg_off;
 } ack;
+
+/* Compiled modules kept by a pipeline: a community runs a handful. */
+#define INGEST_CODE_CACHE 16
 
 static const char NO_POLICY[] = "{\"kapsule_policy\": 1, \"grants\": []}";
 
@@ -154,6 +158,7 @@ int kp_ingest_new(kp_store *st, const kp_ingest_opts *opts, kp_ingest **out, kp_
     }
     if (!opts->no_keys && (rc = load_keys(in, err))) goto fail;
     if ((rc = rt_world_new(st, &in->world, err))) goto fail;
+    if ((rc = host_code_cache_new(INGEST_CODE_CACHE, &in->code_cache, err))) goto fail;
     in->hs = rt_world_storage(in->world);
     in->hl = rt_world_ledger(in->world);
     in->hd = rt_world_dag(in->world);
@@ -176,6 +181,7 @@ void kp_ingest_free(kp_ingest *in)
     kp_key_free(in->node);
     buf_free(&in->queue);
     buf_free(&in->code);
+    host_code_cache_free(in->code_cache);
     buf_free(&in->bytes);
     mem_free(in->acks, in->ackcap * sizeof *in->acks);
     buf_free(&in->ackmsg);
@@ -457,6 +463,7 @@ static int process(kp_ingest *in, const uint8_t *data, size_t len, int released,
         host_config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.policy = in->policy;
+        cfg.code_cache = in->code_cache;
         cfg.storage = &in->hs;
         cfg.ledger = &in->hl;
         cfg.dag = &in->hd;

@@ -85,6 +85,12 @@ int kw_module_new(const kw_config *cfg, const uint8_t *bytes, size_t len, kw_mod
     return KW_OK;
 }
 
+kw_module *kw_module_ref(kw_module *m)
+{
+    if (m) __atomic_add_fetch(&m->refs, 1, __ATOMIC_ACQ_REL);
+    return m;
+}
+
 void kw_module_free(kw_module *m)
 {
     if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) module_destroy(m);
