@@ -27,6 +27,10 @@
  *
  * Dead code (after an unconditional transfer, until a label that is
  * targeted) is parsed to follow the block structure and emits nothing.
+ *
+ * Instructions and their immediates come from rb_instr_read (read.c), the
+ * one place that knows the encoding; what the validator checked (indexes,
+ * types) is trusted here.
  */
 #include <string.h>
 
@@ -34,6 +38,7 @@
 #include "wasm/fuel.h"
 #include "wasm/opcodes.h"
 #include "wasm/ops.h"
+#include "wasm/read.h"
 #include "wasm/runtime.h"
 #include "wasm/wutil.h"
 
@@ -83,7 +88,7 @@ typedef struct comp {
     kw_error *err;
     int oom, bad;
 
-    const uint8_t *p, *end;
+    rb_reader rd; /* the body; read.c knows the encoding */
 
     uint32_t nparams, nresults, nlocals;
     const uint8_t *results;
@@ -141,139 +146,28 @@ static int grow(comp *c, void **p, uint32_t *cap, uint32_t need, size_t elem)
 
 /* ---- reading the (validated) body ------------------------------------------ */
 
-static uint8_t rd_u8(comp *c)
-{
-    if (c->p >= c->end) {
-        c->bad = 1;
-        return OP_END;
-    }
-    return *c->p++;
-}
-
-static uint64_t rd_leb(comp *c, int is_signed, unsigned bits)
-{
-    uint64_t r = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    do {
-        if (c->p >= c->end || shift >= 70) {
-            c->bad = 1;
-            return 0;
-        }
-        b = *c->p++;
-        if (shift < 64) r |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (is_signed && shift < 64 && (b & 0x40)) r |= ~0ull << shift;
-    (void)bits;
-    return r;
-}
-
-static uint32_t rd_u32(comp *c)
-{
-    return (uint32_t)rd_leb(c, 0, 32);
-}
-
-static uint64_t rd_fixed(comp *c, unsigned n)
-{
-    uint64_t v = 0;
-    if ((size_t)(c->end - c->p) < n) {
-        c->bad = 1;
-        return 0;
-    }
-    memcpy(&v, c->p, n);
-    c->p += n;
-    return v;
-}
-
-/* Block type: empty, one value type, or a type index (s33). */
-static void rd_blocktype(comp *c, ctl *b)
+/* The block type of a block, loop or if just read. A single value type is
+   the byte after the opcode (in.off + 1): blocks keep pointers to their
+   types, and the module's bytes outlive the compilation. */
+static void block_type(comp *c, const rb_instr *in, ctl *b)
 {
     b->nparams = b->nresults = 0;
     b->ptypes = b->rtypes = NULL;
-    if (c->p < c->end && *c->p == 0x40) {
-        c->p++;
-        return;
-    }
-    if (c->p < c->end && (*c->p == KW_I32 || *c->p == KW_I64 || *c->p == KW_F32 ||
-                          *c->p == KW_F64 || *c->p == KW_FUNCREF || *c->p == KW_EXTERNREF ||
-                          *c->p == KW_V128)) {
-        b->rtypes = c->p;
+    if (in->bt == RB_BT_EMPTY) return;
+    if (in->bt == RB_BT_VAL) {
+        b->rtypes = c->rd.base + in->off + 1;
         b->nresults = 1;
-        c->p++;
         return;
     }
-    int64_t idx = (int64_t)rd_leb(c, 1, 33);
-    if (idx < 0 || (uint64_t)idx >= c->m->ntypes) {
+    if (in->x >= c->m->ntypes) {
         c->bad = 1;
         return;
     }
-    const wm_functype *ft = &c->m->types[idx];
+    const wm_functype *ft = &c->m->types[in->x];
     b->nparams = ft->nparams;
     b->ptypes = ft->params;
     b->nresults = ft->nresults;
     b->rtypes = ft->results;
-}
-
-/* Skips the immediates of op (dead code). */
-static void skip_imm(comp *c, unsigned op)
-{
-    switch (op) {
-    case OP_BR:
-    case OP_BR_IF:
-    case OP_CALL:
-    case OP_LOCAL_GET:
-    case OP_LOCAL_SET:
-    case OP_LOCAL_TEE:
-    case OP_GLOBAL_GET:
-    case OP_GLOBAL_SET:
-    case OP_TABLE_GET:
-    case OP_TABLE_SET:
-    case OP_REF_FUNC:
-    case OP_I32_CONST:
-    case OP_I64_CONST:
-    case OP_DATA_DROP:
-    case OP_ELEM_DROP:
-    case OP_TABLE_GROW:
-    case OP_TABLE_SIZE:
-    case OP_TABLE_FILL: rd_leb(c, 0, 64); break;
-    case OP_BR_TABLE: {
-        uint32_t n = rd_u32(c);
-        for (uint64_t i = 0; i <= n && !c->bad; i++) rd_u32(c);
-        break;
-    }
-    case OP_CALL_INDIRECT:
-    case OP_TABLE_COPY:
-    case OP_TABLE_INIT:
-        rd_u32(c);
-        rd_u32(c);
-        break;
-    case OP_SELECT_T: {
-        uint32_t n = rd_u32(c);
-        for (uint64_t i = 0; i < n && !c->bad; i++) rd_u8(c);
-        break;
-    }
-    case OP_MEMORY_SIZE:
-    case OP_MEMORY_GROW:
-    case OP_MEMORY_FILL:
-    case OP_REF_NULL: rd_u8(c); break;
-    case OP_MEMORY_COPY:
-        rd_u8(c);
-        rd_u8(c);
-        break;
-    case OP_MEMORY_INIT:
-        rd_u32(c);
-        rd_u8(c);
-        break;
-    case OP_F32_CONST: rd_fixed(c, 4); break;
-    case OP_F64_CONST: rd_fixed(c, 8); break;
-    default:
-        if (op >= OP_I32_LOAD && op <= OP_I64_STORE32) {
-            rd_u32(c);
-            rd_u32(c);
-        }
-        break;
-    }
 }
 
 /* ---- emitting ---------------------------------------------------------------- */
@@ -1156,12 +1050,12 @@ static void compile_local_set(comp *c, uint32_t x, int tee)
 /* br_table: the common case jumps straight to its labels; targets that
    need values moved (or are the function itself) go through trampolines
    emitted after it. */
-static void compile_br_table(comp *c)
+static void compile_br_table(comp *c, const rb_instr *in)
 {
-    uint32_t n = rd_u32(c);
-    const uint8_t *targets = c->p;
-    for (uint64_t i = 0; i <= n && !c->bad; i++) rd_u32(c);
-    if (c->bad) return;
+    uint32_t n = in->n;
+    /* the n labels (rb_instr_read checked their encoding), then the default */
+    rb_reader targets = c->rd;
+    targets.p = c->rd.base + in->vec;
     uint32_t idx = loc(c, c->sp - 1);
     pop(c);
     if (!grow(c, (void **)&c->tramp, &c->tramp_cap, c->nctl, sizeof *c->tramp)) return;
@@ -1169,17 +1063,18 @@ static void compile_br_table(comp *c)
     emit_op(c, WC_BR_TABLE);
     emit_w(c, idx);
     emit_w(c, n);
-    const uint8_t *save = c->p;
-    c->p = targets;
     for (uint64_t i = 0; i <= n && !c->bad && !c->oom; i++) {
-        uint32_t d = rd_u32(c);
+        uint32_t d = in->x;
+        if (i < n && rb_u32(&targets, &d) != KW_OK) {
+            c->bad = 1;
+            return;
+        }
         ctl *t = &c->ctls[c->nctl - 1 - d];
         if (t->kind != C_FUNC && values_in_place(c, br_arity(t), t->height))
             emit_target(c, &t->end);
         else
             emit_target(c, &c->tramp[d]);
     }
-    c->p = save;
     close_sites(c);
     for (uint32_t d = 0; d < c->nctl && !c->oom; d++) {
         if (!c->tramp[d].used) continue;
@@ -1221,9 +1116,13 @@ static void compile_end(comp *c)
 
 static void compile_body(comp *c)
 {
-    while (c->p < c->end && c->nctl > 0 && !c->bad && !c->oom) {
-        unsigned op = rd_u8(c);
-        if (op == OP_PREFIX_FC) op = 0xfc00 | (rd_u32(c) & 0xff);
+    while (c->rd.p < c->rd.end && c->nctl > 0 && !c->bad && !c->oom) {
+        rb_instr in;
+        if (rb_instr_read(&c->rd, &in) != KW_OK) {
+            c->bad = 1;
+            return;
+        }
+        unsigned op = in.op;
 
         if (c->dead) {
             switch (op) {
@@ -1232,13 +1131,13 @@ static void compile_body(comp *c)
             case OP_IF: {
                 ctl *b = push_ctl(c, op == OP_LOOP ? C_LOOP : op == OP_IF ? C_IF : C_BLOCK);
                 if (!b) return;
-                rd_blocktype(c, b);
+                block_type(c, &in, b);
                 b->whole_dead = 1;
                 continue;
             }
             case OP_ELSE:
             case OP_END: break;
-            default: skip_imm(c, op); continue;
+            default: continue;
             }
         }
         if (!c->dead) c->acc += FUEL_INSTR;
@@ -1252,7 +1151,7 @@ static void compile_body(comp *c)
         case OP_BLOCK:
         case OP_LOOP: {
             ctl tmp;
-            rd_blocktype(c, &tmp);
+            block_type(c, &in, &tmp);
             flush_all(c);
             ctl *b = push_ctl(c, op == OP_LOOP ? C_LOOP : C_BLOCK);
             if (!b) return;
@@ -1269,7 +1168,7 @@ static void compile_body(comp *c)
         }
         case OP_IF: {
             ctl tmp;
-            rd_blocktype(c, &tmp);
+            block_type(c, &in, &tmp);
             struct emitted L = c->last;
             int produced = cond_produced(c);
             uint32_t cond = loc(c, c->sp - 1);
@@ -1319,11 +1218,11 @@ static void compile_body(comp *c)
         }
         case OP_END: compile_end(c); break;
         case OP_BR:
-            emit_br(c, rd_u32(c));
+            emit_br(c, in.x);
             end_chain(c);
             break;
         case OP_BR_IF: {
-            uint32_t d = rd_u32(c);
+            uint32_t d = in.x;
             ctl *t = &c->ctls[c->nctl - 1 - d];
             struct emitted L = c->last;
             int produced = cond_produced(c);
@@ -1348,27 +1247,18 @@ static void compile_body(comp *c)
             break;
         }
         case OP_BR_TABLE:
-            compile_br_table(c);
+            compile_br_table(c, &in);
             end_chain(c);
             break;
         case OP_RETURN:
             emit_return(c);
             end_chain(c);
             break;
-        case OP_CALL: compile_call(c, rd_u32(c)); break;
-        case OP_CALL_INDIRECT: {
-            uint32_t ty = rd_u32(c);
-            uint32_t tb = rd_u32(c);
-            compile_call_indirect(c, ty, tb);
-            break;
-        }
+        case OP_CALL: compile_call(c, in.x); break;
+        case OP_CALL_INDIRECT: compile_call_indirect(c, in.x, in.y); break;
         case OP_DROP: pop(c); break;
         case OP_SELECT:
         case OP_SELECT_T: {
-            if (op == OP_SELECT_T) {
-                uint32_t n = rd_u32(c);
-                for (uint32_t k = 0; k < n; k++) rd_u8(c);
-            }
             uint8_t type = c->stk[c->sp - 3].type;
             uint32_t cnd = loc(c, c->sp - 1), b = loc(c, c->sp - 2), a = loc(c, c->sp - 3);
             pop(c);
@@ -1383,11 +1273,11 @@ static void compile_body(comp *c)
             note_producer(c, c->sp - 1);
             break;
         }
-        case OP_LOCAL_GET: push_local(c, rd_u32(c)); break;
-        case OP_LOCAL_SET: compile_local_set(c, rd_u32(c), 0); break;
-        case OP_LOCAL_TEE: compile_local_set(c, rd_u32(c), 1); break;
+        case OP_LOCAL_GET: push_local(c, in.x); break;
+        case OP_LOCAL_SET: compile_local_set(c, in.x, 0); break;
+        case OP_LOCAL_TEE: compile_local_set(c, in.x, 1); break;
         case OP_GLOBAL_GET: {
-            uint32_t g = rd_u32(c);
+            uint32_t g = in.x;
             uint32_t dst = push_temp(c, c->m->globals[g].type);
             emit_op(c, WC_GLOBAL_GET);
             emit_w(c, dst);
@@ -1396,7 +1286,7 @@ static void compile_body(comp *c)
             break;
         }
         case OP_GLOBAL_SET: {
-            uint32_t g = rd_u32(c);
+            uint32_t g = in.x;
             uint32_t src = loc(c, c->sp - 1);
             pop(c);
             emit_op(c, WC_GLOBAL_SET);
@@ -1405,7 +1295,7 @@ static void compile_body(comp *c)
             break;
         }
         case OP_TABLE_GET: {
-            uint32_t t = rd_u32(c);
+            uint32_t t = in.x;
             uint32_t i = loc(c, c->sp - 1);
             pop(c);
             uint32_t dst = push_temp(c, c->m->tables[t].elemtype);
@@ -1415,16 +1305,14 @@ static void compile_body(comp *c)
             emit_w(c, i);
             break;
         }
-        case OP_TABLE_SET: emit_with_operands(c, WC_TABLE_SET, 2, 1, rd_u32(c)); break;
+        case OP_TABLE_SET: emit_with_operands(c, WC_TABLE_SET, 2, 1, in.x); break;
         case OP_MEMORY_SIZE: {
-            rd_u8(c);
             uint32_t dst = push_temp(c, KW_I32);
             emit_op(c, WC_MEMORY_SIZE);
             emit_w(c, dst);
             break;
         }
         case OP_MEMORY_GROW: {
-            rd_u8(c);
             uint32_t n = loc(c, c->sp - 1);
             pop(c);
             uint32_t dst = push_temp(c, KW_I32);
@@ -1433,13 +1321,14 @@ static void compile_body(comp *c)
             emit_w(c, n);
             break;
         }
-        case OP_I32_CONST: push_const(c, KW_I32, (uint32_t)rd_leb(c, 1, 32)); break;
-        case OP_I64_CONST: push_const(c, KW_I64, rd_leb(c, 1, 64)); break;
-        case OP_F32_CONST: push_const(c, KW_F32, rd_fixed(c, 4)); break;
-        case OP_F64_CONST: push_const(c, KW_F64, rd_fixed(c, 8)); break;
-        case OP_REF_NULL: push_const(c, rd_u8(c), 0); break;
+        /* imm holds the bits: i32 zero-extended, floats as stored */
+        case OP_I32_CONST: push_const(c, KW_I32, in.imm); break;
+        case OP_I64_CONST: push_const(c, KW_I64, in.imm); break;
+        case OP_F32_CONST: push_const(c, KW_F32, in.imm); break;
+        case OP_F64_CONST: push_const(c, KW_F64, in.imm); break;
+        case OP_REF_NULL: push_const(c, (uint8_t)in.x, 0); break;
         case OP_REF_FUNC: {
-            uint32_t f = rd_u32(c);
+            uint32_t f = in.x;
             uint32_t dst = push_temp(c, KW_FUNCREF);
             emit_op(c, WC_REF_FUNC);
             emit_w(c, dst);
@@ -1453,27 +1342,21 @@ static void compile_body(comp *c)
         case OP_I64_REINTERPRET_F64: c->stk[c->sp - 1].type = KW_I64; break;
         case OP_F64_REINTERPRET_I64: c->stk[c->sp - 1].type = KW_F64; break;
         case OP_MEMORY_INIT: {
-            uint32_t seg = rd_u32(c);
-            rd_u8(c);
-            emit_with_operands(c, WC_MEMORY_INIT, 3, 1, seg);
+            emit_with_operands(c, WC_MEMORY_INIT, 3, 1, in.x);
             break;
         }
         case OP_DATA_DROP:
             emit_op(c, WC_DATA_DROP);
-            emit_w(c, rd_u32(c));
+            emit_w(c, in.x);
             break;
         case OP_MEMORY_COPY:
-            rd_u8(c);
-            rd_u8(c);
             emit_with_operands(c, WC_MEMORY_COPY, 3, 0, 0);
             break;
         case OP_MEMORY_FILL:
-            rd_u8(c);
             emit_with_operands(c, WC_MEMORY_FILL, 3, 0, 0);
             break;
         case OP_TABLE_INIT: {
-            uint32_t seg = rd_u32(c);
-            uint32_t t = rd_u32(c);
+            uint32_t seg = in.x, t = in.y;
             uint32_t offs[3];
             for (uint32_t k = 0; k < 3; k++) offs[k] = loc(c, c->sp - 3 + k);
             for (uint32_t k = 0; k < 3; k++) pop(c);
@@ -1485,11 +1368,10 @@ static void compile_body(comp *c)
         }
         case OP_ELEM_DROP:
             emit_op(c, WC_ELEM_DROP);
-            emit_w(c, rd_u32(c));
+            emit_w(c, in.x);
             break;
         case OP_TABLE_COPY: {
-            uint32_t td = rd_u32(c);
-            uint32_t ts = rd_u32(c);
+            uint32_t td = in.x, ts = in.y;
             uint32_t offs[3];
             for (uint32_t k = 0; k < 3; k++) offs[k] = loc(c, c->sp - 3 + k);
             for (uint32_t k = 0; k < 3; k++) pop(c);
@@ -1500,7 +1382,7 @@ static void compile_body(comp *c)
             break;
         }
         case OP_TABLE_GROW: {
-            uint32_t t = rd_u32(c);
+            uint32_t t = in.x;
             uint32_t n = loc(c, c->sp - 1), init = loc(c, c->sp - 2);
             pop(c);
             pop(c);
@@ -1513,24 +1395,22 @@ static void compile_body(comp *c)
             break;
         }
         case OP_TABLE_SIZE: {
-            uint32_t t = rd_u32(c);
+            uint32_t t = in.x;
             uint32_t dst = push_temp(c, KW_I32);
             emit_op(c, WC_TABLE_SIZE);
             emit_w(c, dst);
             emit_w(c, t);
             break;
         }
-        case OP_TABLE_FILL: emit_with_operands(c, WC_TABLE_FILL, 3, 1, rd_u32(c)); break;
+        case OP_TABLE_FILL: emit_with_operands(c, WC_TABLE_FILL, 3, 1, in.x); break;
         default: {
             int lo = load_op(op);
-            if (lo >= 0) {
-                rd_u32(c);
-                compile_load(c, lo, load_type(op), rd_u32(c));
+            if (lo >= 0) { /* memarg: y is the offset; the alignment is only a hint */
+                compile_load(c, lo, load_type(op), in.y);
                 break;
             }
             if (op >= OP_I32_STORE && op <= OP_I64_STORE32) {
-                rd_u32(c);
-                compile_store(c, store_op(op), rd_u32(c));
+                compile_store(c, store_op(op), in.y);
                 break;
             }
             const numop *n = op < 256 ? &numops[op] : (op & 0xff00) == 0xfc00 && (op & 0xff) < 8
@@ -1569,8 +1449,7 @@ static int compile_func(comp *c, uint32_t def, wc_func *out)
             k += l->count;
         }
     }
-    c->p = m->bytes + body->code_off;
-    c->end = c->p + body->code_len;
+    c->rd = rb_make(m->bytes, body->code_off, body->code_len, NULL);
     c->ncode = 0;
     c->sp = c->max_height = 0;
     c->nctl = c->nsites = c->nopen = 0;
@@ -1590,7 +1469,7 @@ static int compile_func(comp *c, uint32_t def, wc_func *out)
     int rc = KW_OK;
     if (c->oom)
         rc = wu_err(c->err, KW_E_NOMEM, KW_NO_OFFSET, "out of memory compiling function %u", fidx);
-    else if (c->bad || c->nctl != 0 || c->p != c->end)
+    else if (c->bad || c->nctl != 0 || c->rd.p != c->rd.end)
         rc = wu_err(c->err, KW_E_MALFORMED, body->entry_off,
                     "function %u could not be compiled", fidx);
     if (rc == KW_OK) {
