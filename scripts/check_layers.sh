@@ -43,7 +43,7 @@ src/cli/open.c util
 src/cli/pack.c crypto util
 src/cli/policy.c crypto util
 src/cli/results.c crypto
-src/cli/run.c crypto host util
+src/cli/run.c crypto util
 "
 bad=0
 for dir in src/*/; do

@@ -20,7 +20,6 @@
 
 #include "cli/cli.h"
 #include "crypto/crypto.h"
-#include "host/host.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -191,21 +190,19 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     return 0;
 }
 
-static void print_text(host_run *r, const run_opts *o, const kp_policy *pol, int rc,
-                       const kp_error *err)
+static void print_text(const kp_run *r, int rc, const kp_error *err)
 {
-    const pol_effective *g = host_run_grant(r);
-    const char *reason;
-    int v = host_run_verdict(r, &reason);
+    const char *reason, *cap, *rule;
+    int v = kp_run_verdict(r, &reason);
     size_t len;
     int submitted;
-    const uint8_t *res = host_run_result(r, &len, &submitted);
+    const uint8_t *res = kp_run_result(r, &len, &submitted);
     printf("module      ");
-    print_hex(stdout, host_run_module_id(r), 32);
-    printf("\nverdict     %s%s%s%s\n", v == HOST_VERDICT_ACCEPT ? "accept" : "reject",
-           *reason ? " (" : "", reason, *reason ? ")" : "");
+    print_hex(stdout, kp_run_module_id(r), 32);
+    printf("\nverdict     %s%s%s%s\n", v == 1 ? "accept" : "reject", *reason ? " (" : "", reason,
+           *reason ? ")" : "");
     if (rc) printf("trap        %s: %s\n", kp_status_name(rc) ? kp_status_name(rc) : "?", err->msg);
-    else printf("returned    %ld\n", (long)host_run_exit_code(r));
+    else printf("returned    %ld\n", (long)kp_run_exit_code(r));
     if (submitted) {
         printf("result      %zu bytes: ", len);
         if (len && printable(res, len))
@@ -215,51 +212,45 @@ static void print_text(host_run *r, const run_opts *o, const kp_policy *pol, int
             printf("\n");
         }
     }
-    printf("fuel        %" PRIu64 " used\n", host_run_fuel_used(r));
+    printf("fuel        %" PRIu64 " used\n", kp_run_fuel_used(r));
     printf("grant      ");
-    int any = 0;
-    for (int c = 0; c < POL_NCAPS; c++)
-        if (g->caps >> c & 1) {
-            printf("%s %s (%s)", any ? "," : "", pol_cap_name(c), pol->rules[g->rule_of[c]].name);
-            any = 1;
-        }
-    printf("%s\n", any ? "" : " nothing");
-    size_t ne = host_run_emitted_count(r);
-    for (size_t i = 0; i < ne; i++) {
-        const host_emitted *e = host_run_emitted(r, i);
-        printf("emitted     %s, %zu bytes: ", e->type, e->body_len);
-        print_hex(stdout, e->body, e->body_len);
+    for (size_t i = 0; kp_run_grant_at(r, i, &cap, &rule) == KP_OK; i++)
+        printf("%s %s (%s)", i ? "," : "", cap, rule);
+    printf("%s\n", kp_run_grant_count(r) ? "" : " nothing");
+    const char *type;
+    const uint8_t *body;
+    for (size_t i = 0; kp_run_emitted(r, i, &type, &body, &len) == KP_OK; i++) {
+        printf("emitted     %s, %zu bytes: ", type, len);
+        print_hex(stdout, body, len);
         printf("\n");
     }
-    const uint8_t *logs = host_run_logs(r, &len);
+    const uint8_t *logs = kp_run_logs(r, &len);
     if (len) printf("log:\n%.*s", (int)len, (const char *)logs);
     uint8_t root[32];
-    kp_transcript_root(host_run_transcript(r), root);
-    printf("transcript  %zu calls, root ", kp_transcript_count(host_run_transcript(r)));
+    kp_transcript_root(kp_run_transcript(r), root);
+    printf("transcript  %zu calls, root ", kp_transcript_count(kp_run_transcript(r)));
     print_hex(stdout, root, 32);
     printf("\n");
-    (void)o;
 }
 
-static void print_json(host_run *r, const kp_policy *pol, int rc, const kp_error *err)
+static void print_json(const kp_run *r, int rc, const kp_error *err)
 {
-    const pol_effective *g = host_run_grant(r);
-    const char *reason;
-    int v = host_run_verdict(r, &reason);
+    const char *reason, *cap, *rule;
+    int v = kp_run_verdict(r, &reason);
     size_t len;
     int submitted;
-    const uint8_t *res = host_run_result(r, &len, &submitted);
+    const uint8_t *res = kp_run_result(r, &len, &submitted);
     json_t *o = json_object(), *grant = json_array(), *em = json_array();
-    char *h = hex_dup(host_run_module_id(r), 32);
+    char *h = hex_dup(kp_run_module_id(r), 32);
     json_object_set_new(o, "module", json_string(h));
     free(h);
-    json_object_set_new(o, "verdict", json_string(v == HOST_VERDICT_ACCEPT ? "accept" : "reject"));
+    json_object_set_new(o, "verdict", json_string(v == 1 ? "accept" : "reject"));
     json_object_set_new(o, "reason", json_string(reason));
     if (rc) {
         json_object_set_new(o, "trap", json_string(kp_status_name(rc) ? kp_status_name(rc) : "?"));
         json_object_set_new(o, "message", json_string(err->msg));
     } else {
-        json_object_set_new(o, "returned", json_integer(host_run_exit_code(r)));
+        json_object_set_new(o, "returned", json_integer(kp_run_exit_code(r)));
     }
     if (submitted) {
         h = hex_dup(res, len);
@@ -267,28 +258,27 @@ static void print_json(host_run *r, const kp_policy *pol, int rc, const kp_error
         free(h);
         if (printable(res, len)) json_object_set_new(o, "result", json_stringn((const char *)res, len));
     }
-    json_object_set_new(o, "fuel_used", json_integer((json_int_t)host_run_fuel_used(r)));
-    for (int c = 0; c < POL_NCAPS; c++)
-        if (g->caps >> c & 1)
-            json_array_append_new(grant, json_pack("{s:s,s:s}", "capability", pol_cap_name(c),
-                                                   "rule", pol->rules[g->rule_of[c]].name));
+    json_object_set_new(o, "fuel_used", json_integer((json_int_t)kp_run_fuel_used(r)));
+    for (size_t i = 0; kp_run_grant_at(r, i, &cap, &rule) == KP_OK; i++)
+        json_array_append_new(grant, json_pack("{s:s,s:s}", "capability", cap, "rule", rule));
     json_object_set_new(o, "grant", grant);
-    for (size_t i = 0; i < host_run_emitted_count(r); i++) {
-        const host_emitted *e = host_run_emitted(r, i);
-        h = hex_dup(e->body, e->body_len);
-        json_array_append_new(em, json_pack("{s:s,s:s}", "type", e->type, "body_hex", h ? h : ""));
+    const char *type;
+    const uint8_t *body;
+    for (size_t i = 0; kp_run_emitted(r, i, &type, &body, &len) == KP_OK; i++) {
+        h = hex_dup(body, len);
+        json_array_append_new(em, json_pack("{s:s,s:s}", "type", type, "body_hex", h ? h : ""));
         free(h);
     }
     json_object_set_new(o, "emitted", em);
-    const uint8_t *logs = host_run_logs(r, &len);
+    const uint8_t *logs = kp_run_logs(r, &len);
     json_object_set_new(o, "log", json_stringn((const char *)logs, len));
     uint8_t root[32];
-    kp_transcript_root(host_run_transcript(r), root);
+    kp_transcript_root(kp_run_transcript(r), root);
     h = hex_dup(root, 32);
     json_object_set_new(o, "transcript_root", json_string(h));
     free(h);
     json_object_set_new(o, "transcript_calls",
-                        json_integer((json_int_t)kp_transcript_count(host_run_transcript(r))));
+                        json_integer((json_int_t)kp_transcript_count(kp_run_transcript(r))));
     char *text = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
     if (text) printf("%s\n", text);
     free(text);
@@ -306,130 +296,92 @@ int cli_run(int argc, char **argv)
     uint8_t *wasm = NULL, *body = NULL, *replay_bytes = NULL;
     size_t wlen = 0, blen = 0, rlen = 0;
     kp_policy *pol = NULL;
-    host_mem *mem = NULL;
-    host_run *r = NULL;
+    kp_run *r = NULL;
     kp_transcript *replay = NULL;
     int status = 0, rc;
-    uint8_t author[KP_PK_MAX_BYTES], owner[KP_PK_MAX_BYTES];
+    uint8_t author[KP_PK_MAX_BYTES], owner[KP_PK_MAX_BYTES], trust[KP_ID_BYTES];
+    uint8_t accts[MAX_FLAGS][KP_PK_MAX_BYTES];
+    kp_run_credit credits[MAX_FLAGS];
     size_t author_len = 0, owner_len = 0;
     kp_key_alg author_alg = KP_ALG_NONE, owner_alg = KP_ALG_NONE;
-    host_flag flags[MAX_FLAGS];
-    char *flagbuf[MAX_FLAGS] = {0};
+    kp_capsule_flag flags[MAX_FLAGS];
     uint8_t parents[MAX_PARENTS][32];
-    int64_t now = o.have_now ? o.now : (int64_t)time(NULL);
+    kp_run_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.now = o.have_now ? o.now : (int64_t)time(NULL);
 
     if ((rc = file_read_all(o.module, 64u * 1024 * 1024, &wasm, &wlen, &err))) goto fail;
     if (o.input && (rc = file_read_all(o.input, 16u * 1024 * 1024, &body, &blen, &err))) goto fail;
-    if (o.policy) {
-        if ((rc = kp_policy_load(o.policy, &pol, &err))) goto fail;
-    } else {
-        static const char none[] = "{\"kapsule_policy\":1,\"grants\":[]}";
-        if ((rc = kp_policy_parse((const uint8_t *)none, sizeof none - 1, &pol, &err))) goto fail;
-    }
+    if (o.policy && (rc = kp_policy_load(o.policy, &pol, &err))) goto fail;
     if (o.author && (rc = cli_parse_key_arg(o.author, &author_alg, author, &author_len, &err)))
         goto fail;
     if (o.owner && (rc = cli_parse_key_arg(o.owner, &owner_alg, owner, &owner_len, &err)))
         goto fail;
     for (size_t i = 0; i < o.nparents; i++) {
-        if (strlen(o.parents[i]) != 64 ||
-            cry_hex_decode(parents[i], 32, o.parents[i], 64, CRY_HEX_ANY_CASE) != 32) {
+        if (kp_id_parse(o.parents[i], parents[i], &err)) {
             status = cli_usage("run", "bad --parent '%s' (64 hex digits)", o.parents[i]);
             goto done;
         }
     }
     for (size_t i = 0; i < o.nflags; i++) {
-        flagbuf[i] = strdup(o.flags[i]);
-        if (!flagbuf[i]) {
-            rc = err_set(&err, KP_E_NOMEM, "out of memory");
-            goto fail;
-        }
-        char *eq = strchr(flagbuf[i], '=');
-        *eq = 0;
-        flags[i].key = flagbuf[i];
-        flags[i].value = eq + 1;
+        const char *eq = strchr(o.flags[i], '=');
+        flags[i] = (kp_capsule_flag){o.flags[i], (size_t)(eq - o.flags[i]), eq + 1, strlen(eq + 1)};
     }
-    if ((rc = host_mem_new(&mem, &err))) goto fail;
-    uint8_t mid[32];
-    if ((rc = host_mem_add_module(mem, wasm, wlen, owner_alg, owner, owner_len, mid, &err)))
-        goto fail;
     for (size_t i = 0; i < o.ncredits; i++) {
         char key[160];
         const char *eq = strchr(o.credits[i], '=');
-        uint64_t amount;
-        uint8_t acct[KP_PK_MAX_BYTES];
-        size_t alen;
         kp_key_alg aalg;
         snprintf(key, sizeof key, "%.*s", (int)(eq - o.credits[i]), o.credits[i]);
-        if (!parse_u64(eq + 1, &amount)) {
+        if (!parse_u64(eq + 1, &credits[i].amount)) {
             status = cli_usage("run", "bad --credit amount '%s'", eq + 1);
             goto done;
         }
-        if ((rc = cli_parse_key_arg(key, &aalg, acct, &alen, &err)) ||
-            (rc = host_mem_credit(mem, acct, alen, amount, &err)))
-            goto fail;
+        if ((rc = cli_parse_key_arg(key, &aalg, accts[i], &credits[i].account_len, &err))) goto fail;
+        credits[i].account = accts[i];
     }
     if (o.replay) {
         if ((rc = file_read_all(o.replay, 64u * 1024 * 1024, &replay_bytes, &rlen, &err)) ||
             (rc = kp_transcript_parse(replay_bytes, rlen, &replay, &err)))
             goto fail;
     }
-    host_storage st = host_mem_storage(mem);
-    host_ledger lg = host_mem_ledger(mem);
-    host_dag dg = host_mem_dag(mem);
-    host_modules md = host_mem_modules(mem);
-    host_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.policy = pol;
-    cfg.storage = &st;
-    cfg.ledger = &lg;
-    cfg.dag = &dg;
-    cfg.modules = &md;
-    cfg.now = now;
-    cfg.fuel = o.fuel;
-    cfg.replay = replay;
     if (o.trust_module) {
-        if (strlen(o.trust_module) != 64 ||
-            cry_hex_decode(cfg.trust_module, 32, o.trust_module, 64, CRY_HEX_ANY_CASE) != 32) {
+        if (kp_id_parse(o.trust_module, trust, &err)) {
             status = cli_usage("run", "bad --trust-module (64 hex digits)");
             goto done;
         }
-        cfg.has_trust_module = 1;
+        ro.trust_module = trust;
     }
-    host_capsule cap;
-    memset(&cap, 0, sizeof cap);
-    cap.type = o.type ? o.type : "post";
-    cap.author_alg = author_alg;
-    cap.author = author;
-    cap.author_len = author_len;
-    cap.parents = (const uint8_t(*)[32])parents;
-    cap.nparents = o.nparents;
-    cap.has_logic = 1;
-    memcpy(cap.logic, mid, 32);
-    cap.flags = flags;
-    cap.nflags = o.nflags;
-    cap.created = o.have_created ? o.created : now;
-    cap.body = body ? body : (const uint8_t *)"";
-    cap.body_len = blen;
-    /* a made-up capsule still needs a stable id: the hash of what it says */
-    cry_sha256_ctx hs;
-    cry_sha256_init(&hs);
-    cry_sha256_update(&hs, "kapsule run\n", 12);
-    cry_sha256_update(&hs, cap.type, strlen(cap.type) + 1);
-    cry_sha256_update(&hs, author, author_len);
-    cry_sha256_update(&hs, cap.body, blen);
-    cry_sha256_final(&hs, cap.id);
+    ro.policy = pol;
+    ro.type = o.type;
+    ro.author_alg = author_alg;
+    ro.author = author_len ? author : NULL;
+    ro.author_len = author_len;
+    ro.body = body;
+    ro.body_len = blen;
+    ro.parents = (const uint8_t(*)[KP_ID_BYTES])parents;
+    ro.parent_count = o.nparents;
+    ro.flags = flags;
+    ro.flag_count = o.nflags;
+    ro.created = o.have_created ? o.created : ro.now;
+    ro.fuel = o.fuel;
+    ro.owner_alg = owner_alg;
+    ro.owner = owner_len ? owner : NULL;
+    ro.owner_len = owner_len;
+    ro.credits = credits;
+    ro.credit_count = o.ncredits;
+    ro.replay = replay;
 
-    if ((rc = host_run_new(&cfg, wasm, wlen, &cap, &r, &err))) goto fail;
-    rc = host_run_call(r, &err);
+    rc = kp_run_standalone(wasm, wlen, &ro, &r, &err);
+    if (!r) goto fail;
     if (o.json)
-        print_json(r, pol, rc, &err);
+        print_json(r, rc, &err);
     else
-        print_text(r, &o, pol, rc, &err);
+        print_text(r, rc, &err);
     if (o.transcript) {
         uint8_t *tb;
         size_t tl;
         kp_error terr;
-        if (kp_transcript_encode(host_run_transcript(r), &tb, &tl, &terr) ||
+        if (kp_transcript_encode(kp_run_transcript(r), &tb, &tl, &terr) ||
             file_write_atomic(o.transcript, tb, tl, 0644, &terr)) {
             status = cli_fail(&terr);
             goto done;
@@ -440,17 +392,14 @@ int cli_run(int argc, char **argv)
         status = cli_fail(&err);
         goto done;
     }
-    const char *reason;
-    status = host_run_verdict(r, &reason) == HOST_VERDICT_ACCEPT ? 0 : 1;
+    status = kp_run_verdict(r, NULL) == 1 ? 0 : 1;
     goto done;
 fail:
     status = cli_fail(&err);
 done:
-    host_run_free(r);
-    host_mem_free(mem);
+    kp_run_free(r);
     kp_policy_free(pol);
     kp_transcript_free(replay);
-    for (size_t i = 0; i < o.nflags; i++) free(flagbuf[i]);
     if (wasm) mem_free(wasm, wlen + 1);
     if (body) mem_free(body, blen + 1);
     if (replay_bytes) mem_free(replay_bytes, rlen + 1);
