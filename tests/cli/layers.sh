@@ -28,4 +28,9 @@ expect_exit "a folder outside the table is refused" 1 "$CHECK" "$T/tree"
 rm -rf "$T/tree" && mkdir -p "$T/tree" && cp -r src include "$T/tree/"
 { echo '#include "log/log.h"'; cat src/runtime/relay.c; } >"$T/tree/src/runtime/relay.c"
 expect_out "runtime may include the log" "layers ok" "$CHECK" "$T/tree"
+# a debt paid off must leave the list: the results verb without crypto/
+rm -rf "$T/tree" && mkdir -p "$T/tree" && cp -r src include "$T/tree/"
+grep -v '"crypto/crypto.h"' src/cli/results.c >"$T/tree/src/cli/results.c"
+expect_exit "a stale debt entry is refused" 1 "$CHECK" "$T/tree"
+check "the report names the stale entry" grep -q "DEBT src/cli/results.c crypto" "$OUT"
 finish
