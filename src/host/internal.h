@@ -34,6 +34,10 @@
 #define HOST_RANDOM_MAX 4096u
 #define HOST_IOVS_MAX 64u
 #define HOST_MAX_INVOKE_DEPTH 4
+/* Child-storage reads a run keeps (world.c): values up to this size, up to
+   this many bytes in all. */
+#define HOST_READ_CACHE_VALUE_MAX 4096u
+#define HOST_READ_CACHE_BYTES (8u * 1024u * 1024u)
 /* Instances in one run (the module and those invoke makes). Each keeps its
    memory until the run ends, so this also bounds a run's memory at this
    many times the grant's memory limit. */
@@ -154,6 +158,13 @@ struct host_run {
        trap (an invoke caller would otherwise swallow it) */
     int record_failed;
     buf scratch; /* world.c: a value built for the current call */
+    /* world.c: child-storage values this run read from the world, by
+       module || key (tag: found), so that a key read again costs no trip
+       to the store: nothing else writes the world while a run runs, and
+       the run's own writes are in the journal, looked up first. Bounded by
+       HOST_READ_CACHE_BYTES; each read is still its own oracle entry. */
+    host_map reads;
+    size_t reads_bytes;
     buf meta;    /* the capsule's metadata map, encoded once */
     int nest; /* calls in progress */
     host_entry entries[HOST_MAX_NEST];

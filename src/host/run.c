@@ -424,6 +424,7 @@ void host_run_free(host_run *r)
         buf_free(&r->enc[i]);
     }
     buf_free(&r->pending);
+    host_map_free(&r->reads);
     buf_free(&r->scratch);
     buf_free(&r->meta);
     host_journal_free(&r->j);

@@ -105,14 +105,38 @@ int host_w_storage_get(host_call *c, const uint8_t module[32], const uint8_t *ke
                        int *found, const uint8_t **val, size_t *vlen)
 {
     if (c->replay) return take_bytes(c, found, val, vlen);
-    const host_storage *s = c->run->cfg.storage;
+    host_run *r = c->run;
+    const host_storage *s = r->cfg.storage;
     *found = 0;
     *val = NULL;
     *vlen = 0;
+    uint8_t ck[32 + HOST_KEY_MAX];
+    int cacheable = klen <= HOST_KEY_MAX;
+    if (cacheable) {
+        memcpy(ck, module, 32);
+        memcpy(ck + 32, key, klen);
+        const host_map_ent *x = host_map_get(&r->reads, ck, 32 + klen);
+        if (x) {
+            *found = (int)x->tag;
+            *val = x->val;
+            *vlen = x->vlen;
+            return put_bytes(c, *found, *val, *vlen);
+        }
+    }
     if (s) {
         kp_error err;
         kp_error_clear(&err);
         if (s->get(s->user, module, key, klen, val, vlen, found, &err)) return host_w_fail(c, &err);
+    }
+    if (cacheable && *vlen <= HOST_READ_CACHE_VALUE_MAX &&
+        r->reads_bytes + *vlen + klen <= HOST_READ_CACHE_BYTES &&
+        host_map_put(&r->reads, ck, 32 + klen, *val, *vlen) == KP_OK) {
+        /* from here on the run reads its own copy (the backend's pointer
+           lasts until its next call only) */
+        host_map_ent *x = host_map_get(&r->reads, ck, 32 + klen);
+        x->tag = (uint64_t)*found;
+        r->reads_bytes += *vlen + klen;
+        *val = x->val;
     }
     return put_bytes(c, *found, *val, *vlen);
 }
