@@ -100,6 +100,23 @@ size_t cry_base64(char *out, const uint8_t *p, size_t n, int padded);
 long cry_base64_decode(uint8_t *out, size_t outmax, const char *s, size_t n, int padded,
                        const char *ignore);
 
+/* ---- RFC 9162 tree hashing (merkle.c): the log's and the transcripts' ---- */
+
+/* SHA-256(0x00 || entry). */
+void cry_merkle_leaf(const void *entry, size_t len, uint8_t out[CRY_SHA256_BYTES]);
+/* SHA-256(0x01 || l || r); out may alias l or r. */
+void cry_merkle_node(const uint8_t l[CRY_SHA256_BYTES], const uint8_t r[CRY_SHA256_BYTES],
+                     uint8_t out[CRY_SHA256_BYTES]);
+/* The empty tree's root: SHA-256 of nothing. */
+void cry_merkle_empty(uint8_t out[CRY_SHA256_BYTES]);
+/* The largest power of two strictly below n (n >= 2): RFC 9162's k. */
+uint64_t cry_merkle_split(uint64_t n);
+/* The leaf hash of leaf i, for cry_merkle_root. */
+typedef void (*cry_merkle_leaf_fn)(void *ud, uint64_t i, uint8_t out[CRY_SHA256_BYTES]);
+/* MTH of n leaves, computed recursively (the log keeps its nodes instead:
+   log/tree.c). */
+void cry_merkle_root(uint64_t n, cry_merkle_leaf_fn leaf, void *ud, uint8_t out[CRY_SHA256_BYTES]);
+
 /* ---- hashes, MAC, KDF (hash.c) ---- */
 
 void cry_sha256(uint8_t out[CRY_SHA256_BYTES], const void *data, size_t len);

@@ -87,39 +87,16 @@ size_t host_tr_bytes(const kp_transcript *t)
     return t->bytes;
 }
 
-static void leaf_hash(const kp_transcript *t, size_t i, uint8_t out[32])
+static void leaf_hash(void *ud, uint64_t i, uint8_t out[32])
 {
     size_t len;
-    const uint8_t *e = host_tr_entry(t, i, &len);
-    cry_sha256_ctx h;
-    static const uint8_t zero = 0x00;
-    cry_sha256_init(&h);
-    cry_sha256_update(&h, &zero, 1);
-    cry_sha256_update(&h, e, len);
-    cry_sha256_final(&h, out);
-}
-
-/* RFC 9162 MTH of entries [lo, lo + n), n >= 1. Depth is log2(n). */
-static void mth(const kp_transcript *t, size_t lo, size_t n, uint8_t out[32])
-{
-    if (n == 1) {
-        leaf_hash(t, lo, out);
-        return;
-    }
-    size_t k = (size_t)1 << (63 - __builtin_clzll((unsigned long long)(n - 1)));
-    uint8_t node[65];
-    node[0] = 0x01;
-    mth(t, lo, k, node + 1);
-    mth(t, lo + k, n - k, node + 33);
-    cry_sha256(out, node, sizeof node);
+    const uint8_t *e = host_tr_entry(ud, (size_t)i, &len);
+    cry_merkle_leaf(e, len, out);
 }
 
 void host_tr_root(const kp_transcript *t, uint8_t out[32])
 {
-    if (t->n == 0)
-        cry_sha256(out, "", 0);
-    else
-        mth(t, 0, t->n, out);
+    cry_merkle_root(t->n, leaf_hash, (void *)t, out);
 }
 
 int host_tr_encode(const kp_transcript *t, buf *out, kp_error *err)
@@ -261,7 +238,7 @@ int kp_transcript_entry(const kp_transcript *t, size_t i, const uint8_t **entry,
 void kp_transcript_root(const kp_transcript *t, uint8_t root[KP_TRANSCRIPT_ROOT_BYTES])
 {
     if (!t) {
-        cry_sha256(root, "", 0);
+        cry_merkle_empty(root);
         return;
     }
     host_tr_root(t, root);
