@@ -94,6 +94,16 @@ KP_API const char *kp_version(void);
 
 /* ---- cbor ---------------------------------------------------------------- */
 
+/*
+ * A deterministic CBOR item (p, borrowed) as JSON text for people and
+ * tools (log entries, results): parsed strictly first (the CBOR codes
+ * with the offset otherwise); maps with text keys become objects, byte
+ * strings lowercase hex, integers numbers (strings beyond +-2^53), a tag
+ * {"tag": n, "value": item}. pretty: indented, else one line. Keys are
+ * sorted. *json is freed with kp_text_free.
+ */
+KP_API int kp_cbor_to_json(const uint8_t *p, size_t len, int pretty, char **json, kp_error *err);
+
 /* ---- crypto and keys ------------------------------------------------------ */
 
 /*

@@ -147,3 +147,28 @@ TEST(the_dag_modules_and_results_through_the_public_api)
     kp_ingest_free(in);
     kp_store_close(st);
 }
+
+TEST(cbor_as_json)
+{
+    /* {"a": h'00ff', "b": [1, -1, true, null], 1: "x", "n": 2^64-1, "m": -2^64} */
+    static const uint8_t c[] = {0xa5, 0x01, 0x61, 'x', 0x61, 'a', 0x42, 0x00, 0xff, 0x61, 'b',
+                                0x84, 0x01, 0x20, 0xf5, 0xf6, 0x61, 'm', 0x3b, 0xff, 0xff, 0xff,
+                                0xff, 0xff, 0xff, 0xff, 0xff, 0x61, 'n', 0x1b, 0xff, 0xff, 0xff,
+                                0xff, 0xff, 0xff, 0xff, 0xff};
+    char *j = NULL;
+    kp_error e;
+    CHECK_EQ(kp_cbor_to_json(c, sizeof c, 0, &j, &e), KP_OK);
+    CHECK_EQ(strcmp(j, "{\"1\":\"x\",\"a\":\"00ff\",\"b\":[1,-1,true,null],"
+                       "\"m\":\"-18446744073709551616\",\"n\":\"18446744073709551615\"}"),
+             0);
+    kp_text_free(j);
+    /* a tag, and a number just inside the safe range */
+    static const uint8_t t[] = {0xd2, 0x1b, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    CHECK_EQ(kp_cbor_to_json(t, sizeof t, 0, &j, &e), KP_OK);
+    CHECK_EQ(strcmp(j, "{\"tag\":18,\"value\":9007199254740992}"), 0);
+    kp_text_free(j);
+    /* what is not canonical CBOR is refused with the decoder's code */
+    static const uint8_t bad[] = {0x18, 0x01}; /* 1 in two bytes */
+    CHECK_EQ(kp_cbor_to_json(bad, sizeof bad, 0, &j, &e), KP_E_CBOR_NONCANONICAL);
+    CHECK_EQ(kp_cbor_to_json((const uint8_t *)"\x82\x01", 2, 0, &j, &e), KP_E_TRUNCATED);
+}
