@@ -124,7 +124,7 @@ void cli_ingest_print(void *ud, const kp_ingest_result *r)
         if (*r->message) printf(": %s", r->message);
         printf("\n");
     }
-    fflush(stdout);
+    cli_flush();
 }
 
 static void show_progress(ctx *x)
