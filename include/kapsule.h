@@ -173,7 +173,8 @@ KP_API int kp_key_parse_secret(const uint8_t *data, size_t len, kp_key **out, kp
 /* 1 when name is a valid key name (see KP_KEY_NAME_MAX). */
 KP_API int kp_key_name_valid(const char *name);
 /*
- * Writes key into the store as name (creating <store>/keys 0700 as needed).
+ * Writes key into the store as name (creating the store folder, whose
+ * parent must exist (E_NO_FILE otherwise), and <store>/keys, 0700, as needed).
  * The secret file is written to a temporary file and linked into place, so
  * it appears whole or not at all; E_EXISTS if name is taken, E_KEY_NAME for
  * a bad name. The key takes that name.
@@ -563,7 +564,8 @@ KP_API void kp_transcript_free(kp_transcript *t);
 typedef struct kp_store kp_store;
 
 /* kp_store_open flags. */
-#define KP_STORE_CREATE 0x1u   /* create the folder and the database if missing */
+#define KP_STORE_CREATE 0x1u   /* create the folder and the database if missing
+                                  (not the folder's parent: E_NO_FILE) */
 #define KP_STORE_READONLY 0x2u /* never write; refuses a store that needs an upgrade */
 
 /*

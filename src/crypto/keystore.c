@@ -100,7 +100,7 @@ static int write_new(const char *dir, const char *path, const char *name, const 
 
 static int make_dirs(const char *store, char *dir, size_t size, kp_error *err)
 {
-    int rc = file_mkdirs(store, 0700, err);
+    int rc = file_mkdir(store, 0700, err);
     if (rc) return rc;
     if ((rc = key_path(dir, size, store, NULL, "", err))) return rc;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) return err_errno(err, errno, "cannot create folder", dir);

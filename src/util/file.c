@@ -173,3 +173,18 @@ int file_mkdirs(const char *dir, mode_t mode, kp_error *err)
     if (!S_ISDIR(st.st_mode)) return err_set(err, KP_E_IO, "%s is not a folder", dir);
     return KP_OK;
 }
+
+int file_mkdir(const char *dir, mode_t mode, kp_error *err)
+{
+    if (mkdir(dir, mode) != 0 && errno != EEXIST) {
+        if (errno == ENOENT)
+            return err_set(err, KP_E_NO_FILE,
+                           "cannot create folder %s: the folder it would be in does not exist",
+                           dir);
+        return err_errno(err, errno, "cannot create folder", dir);
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0) return err_errno(err, errno, "cannot open folder", dir);
+    if (!S_ISDIR(st.st_mode)) return err_set(err, KP_E_IO, "%s is not a folder", dir);
+    return KP_OK;
+}

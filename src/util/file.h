@@ -42,7 +42,15 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
  */
 int file_write_output(const char *path, const void *data, size_t len, mode_t mode,
                       kp_error *err);
-/* Creates dir and its parents with the given mode; existing is fine. */
+/* Creates dir and its parents with the given mode; existing is fine. Not
+   for a folder a user named (file_mkdir). */
 int file_mkdirs(const char *dir, mode_t mode, kp_error *err);
+/*
+ * Creates the folder dir, not its parents, with the given mode; an existing
+ * folder is fine. E_NO_FILE when its parent does not exist, so that a
+ * mistyped store path is an error instead of a new tree of folders; E_IO
+ * when dir is something other than a folder.
+ */
+int file_mkdir(const char *dir, mode_t mode, kp_error *err);
 
 #endif
