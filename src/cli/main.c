@@ -45,8 +45,9 @@ static void usage(FILE *f)
 }
 
 /*
- * A standard stream closed at start would be the next file opened: the
- * store's database as descriptor 1, and printf writing into it. Each
+ * A standard stream closed at start would be the next file opened: a
+ * temporary output file or a key file as descriptor 1, and printf writing
+ * into it (SQLite keeps off 0..2 by itself; our own opens do not). Each
  * closed one is held open on /dev/null the wrong way round (standard
  * output read-only), so that using it fails with EBADF as it would have.
  */
