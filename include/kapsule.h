@@ -187,7 +187,8 @@ KP_API int kp_key_parse_secret(const uint8_t *data, size_t len, kp_key **out, kp
 /* 1 when name is a valid key name (see KP_KEY_NAME_MAX). */
 KP_API int kp_key_name_valid(const char *name);
 /*
- * Writes key into the store as name (creating <store>/keys 0700 as needed).
+ * Writes key into the store as name (creating the store folder, whose
+ * parent must exist (E_NO_FILE otherwise), and <store>/keys, 0700, as needed).
  * The secret file is written to a temporary file and linked into place, so
  * it appears whole or not at all; E_EXISTS if name is taken, E_KEY_NAME for
  * a bad name. The key takes that name.
@@ -674,7 +675,8 @@ KP_API int kp_run_grant_at(const kp_run *r, size_t i, const char **capability,
 typedef struct kp_store kp_store;
 
 /* kp_store_open flags. */
-#define KP_STORE_CREATE 0x1u   /* create the folder and the database if missing */
+#define KP_STORE_CREATE 0x1u   /* create the folder and the database if missing
+                                  (not the folder's parent: E_NO_FILE) */
 #define KP_STORE_READONLY 0x2u /* never write; refuses a store that needs an upgrade */
 #define KP_STORE_FORCE 0x4u    /* write even to a quarantined store (see below) */
 

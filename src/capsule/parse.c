@@ -107,11 +107,14 @@ static int parse_envelope(kp_capsule *c, const kp_capsule_limits *lim, envelope 
         return capsule_fail(err, KP_E_CAPSULE_ALG, at(&val), "alg",
                             "alg: expected an integer, found %s", cbor_type_name(val.type));
     int64_t cose;
-    if (cbor_get_i64(&val, &cose, "alg", NULL) || !capsule_alg_ok(cose, &c->alg))
+    if (cbor_get_i64(&val, &cose, "alg", NULL) || !capsule_alg_ok(cose, &c->alg)) {
+        char num[CBOR_INT_TEXT_BYTES];
+        cbor_int_text(&val, num);
         return capsule_fail(err, KP_E_CAPSULE_ALG, at(&val), "alg",
-                            "COSE algorithm %s%llu is not supported (-19 or -8 Ed25519, "
+                            "COSE algorithm %s is not supported (-19 or -8 Ed25519, "
                             "-7 ES256, -47 ES256K)",
-                            val.type == CBOR_NEGINT ? "-1-" : "", (unsigned long long)val.val);
+                            num);
+    }
     c->cose_alg = cose;
 
     /* unprotected: {} */
@@ -171,10 +174,16 @@ static int field_author(kp_capsule *c, const cbor_item *v, kp_error *err)
     cbor_iter_init(&it, v);
     cbor_iter_next(&it, &a);
     cbor_iter_next(&it, &pk);
-    if ((a.type != CBOR_NEGINT && a.type != CBOR_UINT) || cbor_get_i64(&a, &cose, NULL, NULL) ||
-        !capsule_alg_ok(cose, &alg))
+    if (a.type != CBOR_NEGINT && a.type != CBOR_UINT)
         return capsule_fail(err, KP_E_CAPSULE_ALG, at(&a), "author",
-                            "author: key algorithm is not a supported COSE alg");
+                            "author: key algorithm must be a COSE alg number, found %s",
+                            cbor_type_name(a.type));
+    if (cbor_get_i64(&a, &cose, NULL, NULL) || !capsule_alg_ok(cose, &alg)) {
+        char num[CBOR_INT_TEXT_BYTES];
+        cbor_int_text(&a, num);
+        return capsule_fail(err, KP_E_CAPSULE_ALG, at(&a), "author",
+                            "author: key algorithm %s is not a supported COSE alg", num);
+    }
     if (cose != c->cose_alg)
         return capsule_fail(err, KP_E_CAPSULE_ALG, at(&a), "author",
                             "author: key algorithm %lld is not the envelope's %lld",

@@ -155,6 +155,11 @@ int cbor_get_u64(const cbor_item *it, uint64_t *v, const char *field, kp_error *
 /* Any integer that fits int64_t; E_CBOR_TYPE, or E_CBOR_RANGE when out of
    range. */
 int cbor_get_i64(const cbor_item *it, int64_t *v, const char *field, kp_error *err);
+/* Room for any CBOR integer as decimal text: -18446744073709551616. */
+#define CBOR_INT_TEXT_BYTES 22
+/* An integer item (CBOR_UINT or CBOR_NEGINT, any of CBOR's range) as
+   decimal text, for messages: the value, not the encoded -1 - n. */
+void cbor_int_text(const cbor_item *it, char out[CBOR_INT_TEXT_BYTES]);
 /* false or true as 0 or 1; E_CBOR_TYPE if it is anything else. */
 int cbor_get_bool(const cbor_item *it, int *v, const char *field, kp_error *err);
 /* The content of a tag with number tag: E_CBOR_TYPE if it is not that tag. */

@@ -473,6 +473,16 @@ int cbor_get_i64(const cbor_item *it, int64_t *v, const char *field, kp_error *e
     return KP_OK;
 }
 
+void cbor_int_text(const cbor_item *it, char out[CBOR_INT_TEXT_BYTES])
+{
+    if (it->type != CBOR_NEGINT)
+        snprintf(out, CBOR_INT_TEXT_BYTES, "%llu", (unsigned long long)it->val);
+    else if (it->val < UINT64_MAX)
+        snprintf(out, CBOR_INT_TEXT_BYTES, "-%llu", (unsigned long long)it->val + 1);
+    else /* -1 - (2^64 - 1): its magnitude does not fit 64 bits */
+        snprintf(out, CBOR_INT_TEXT_BYTES, "-18446744073709551616");
+}
+
 int cbor_get_bool(const cbor_item *it, int *v, const char *field, kp_error *err)
 {
     if (it->type != CBOR_FALSE && it->type != CBOR_TRUE)

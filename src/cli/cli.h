@@ -32,6 +32,17 @@ const char *cli_store_dir(const char *opt);
 int cli_opt(const char *name, int argc, char **argv, int *i, const char **val);
 /* A decimal count: digits only, nothing around them, within 64 bits. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* Flushes standard output; on failure returns -1 and keeps the first
+   failure's errno for cli_stdout_errno (a failed flush empties the buffer,
+   so the next one succeeds and would lose it). Verbs flush with this. */
+int cli_flush(void);
+/* The errno of the first failed cli_flush, or 0. */
+int cli_stdout_errno(void);
+/* Writes what a verb's -o names: "-" is standard output, anything else
+   goes by file_write_output's rule (a FIFO or device is written in place,
+   never replaced). mode is a new file's permission bits. */
+int cli_write_output(const char *path, const void *data, size_t len, unsigned mode,
+                     kp_error *e);
 /* Reads and parses a capsule file ("-": standard input), at most
    KP_CAPSULE_MAX_BYTES (E_CAPSULE_LIMIT beyond). */
 int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e);

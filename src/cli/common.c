@@ -1,4 +1,5 @@
 /* common.c: error printing and option helpers shared by every verb. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,31 @@ int cli_opt(const char *name, int argc, char **argv, int *i, const char **val)
     else
         *val = *i + 1 < argc ? argv[++*i] : NULL;
     return 1;
+}
+
+static int stdout_errno;
+
+int cli_flush(void)
+{
+    errno = 0;
+    if (fflush(stdout) == 0) return 0;
+    if (!stdout_errno) stdout_errno = errno ? errno : EIO;
+    return -1;
+}
+
+int cli_stdout_errno(void)
+{
+    return stdout_errno;
+}
+
+int cli_write_output(const char *path, const void *data, size_t len, unsigned mode,
+                     kp_error *e)
+{
+    if (strcmp(path, "-") != 0) return file_write_output(path, data, len, (mode_t)mode, e);
+    errno = 0;
+    if ((len && fwrite(data, 1, len, stdout) != len) || cli_flush() != 0)
+        return err_errno(e, errno ? errno : EIO, "cannot write", "standard output");
+    return KP_OK;
 }
 
 int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e)

@@ -96,12 +96,7 @@ int cli_export(int argc, char **argv)
     }
     if (rc == KP_OK) rc = kp_snapshot_export_with(st, since, on_skip, NULL, &snap, &len, &e);
     if (rc == KP_OK) {
-        if (strcmp(outp, "-") == 0) {
-            if (fwrite(snap, 1, len, stdout) != len || fflush(stdout) != 0)
-                rc = err_set(&e, KP_E_IO, "writing the snapshot to standard output");
-        } else {
-            rc = file_write_atomic(outp, snap, len, 0644, &e);
-        }
+        rc = cli_write_output(outp, snap, len, 0644, &e);
     }
     if (rc) {
         status = cli_fail(&e);

@@ -117,7 +117,7 @@ static void print_outcome(ctx *x, const char *file, const kp_ingest_result *r)
         if (*r->message) printf(": %s", r->message);
         printf("\n");
     }
-    fflush(stdout);
+    cli_flush();
 }
 
 void cli_ingest_print(void *ud, const kp_ingest_result *r)

@@ -220,8 +220,8 @@ int cli_inspect(int argc, char **argv)
     if (body) {
         size_t n;
         const uint8_t *b = kp_capsule_body(c, &n);
-        if (fwrite(b, 1, n, stdout) != n || fflush(stdout) != 0)
-            rc = cli_failf(KP_E_IO, "cannot write the body to standard output");
+        kp_error we;
+        if (cli_write_output("-", b ? b : (const uint8_t *)"", n, 0, &we) != KP_OK) rc = cli_fail(&we);
     } else if (json) {
         json_t *j = cli_capsule_json(c, bad ? &ve : NULL);
         char *s = j ? json_dumps(j, JSON_INDENT(2)) : NULL;

@@ -244,7 +244,7 @@ static int key_export(int argc, char **argv)
         char s[KP_AGE_SECRET_BYTES];
         kp_key_age_secret(k, s);
         printf("%s\n", s);
-        fflush(stdout);
+        cli_flush();
         cry_wipe(s, sizeof s);
     } else {
         char *text = NULL;
@@ -253,12 +253,11 @@ static int key_export(int argc, char **argv)
             status = cli_fail(&e);
         } else {
             fwrite(text, 1, len, stdout);
-            fflush(stdout);
+            cli_flush();
             kp_key_text_free(text, len);
         }
     }
     kp_key_free(k);
-    if (status == 0 && ferror(stdout)) return cli_failf(KP_E_IO, "cannot write to standard output");
     return status;
 }
 

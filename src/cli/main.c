@@ -2,10 +2,14 @@
  * main.c: the kapsule command. "kapsule VERB [options]", git-style; each
  * verb lives in its own file and parses its own options.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/error.h"
 
 static const struct {
     const char *name;
@@ -40,7 +44,47 @@ static void usage(FILE *f)
     fprintf(f, "\nexit status: 0 ok, 1 invalid or rejected, 2 usage, 3 environment\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * A standard stream closed at start would be the next file opened: a
+ * temporary output file or a key file as descriptor 1, and printf writing
+ * into it (SQLite keeps off 0..2 by itself; our own opens do not). Each
+ * closed one is held open on /dev/null the wrong way round (standard
+ * output read-only), so that using it fails with EBADF as it would have.
+ */
+static void hold_closed_streams(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        int n = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
+/*
+ * What a verb printed must reach standard output: a full disk or a closed
+ * standard output is an environment failure (3) even for a verb that
+ * succeeded, for every verb at once. A verb that already failed on usage
+ * or its environment (2, 3) keeps its own status and message.
+ */
+static int finish(int status)
+{
+    int bad = cli_flush() != 0 || ferror(stdout);
+    if (!bad || status == 2 || status == 3) return status;
+    kp_error err;
+    kp_error_clear(&err);
+    /* a buffer that failed to go out while printf filled it leaves no
+       errno behind (only flushes keep theirs) */
+    int e = cli_stdout_errno();
+    if (e) err_errno(&err, e, "cannot write", "standard output");
+    else err_set(&err, KP_E_IO, "cannot write standard output");
+    cli_fail(&err);
+    return 3;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -56,4 +100,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "kapsule: unknown verb '%s'\n", argv[1]);
     usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    hold_closed_streams();
+    return finish(run(argc, argv));
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/file.h"
 
 static const char usage_text[] =
     "usage: kapsule open FILE [--key NAME] [-o OUT] [--store DIR]\n"
@@ -65,12 +64,8 @@ int cli_open(int argc, char **argv)
         rc = cli_fail(&e);
         goto done;
     }
-    if (out && strcmp(out, "-") != 0) {
-        if (file_write_atomic(out, body ? body : (const uint8_t *)"", n, 0600, &e) != KP_OK)
-            rc = cli_fail(&e);
-    } else if ((n && fwrite(body, 1, n, stdout) != n) || fflush(stdout) != 0) {
-        rc = cli_failf(KP_E_IO, "cannot write the body to standard output");
-    }
+    if (cli_write_output(out ? out : "-", body ? body : (const uint8_t *)"", n, 0600, &e) != KP_OK)
+        rc = cli_fail(&e);
 done:
     kp_capsule_body_free(body, n);
     kp_key_free(k);

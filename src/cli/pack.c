@@ -294,13 +294,10 @@ int cli_pack(int argc, char **argv)
     const uint8_t *bytes = kp_capsule_bytes(s.cap_out, &n);
     char id[KP_ID_HEX_BYTES];
     kp_id_format(kp_capsule_id(s.cap_out), id);
-    if (strcmp(a.out, "-") == 0) {
-        if (fwrite(bytes, 1, n, stdout) != n || fflush(stdout)) rc = cli_failf(KP_E_IO, "cannot write the capsule");
-    } else if (file_write_atomic(a.out, bytes, n, 0644, &e) != KP_OK) {
+    if (cli_write_output(a.out, bytes, n, 0644, &e) != KP_OK)
         rc = cli_fail(&e);
-    } else {
+    else if (strcmp(a.out, "-") != 0)
         printf("%s\n", id);
-    }
 done:
     state_free(&s, &a);
     return rc;

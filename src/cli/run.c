@@ -378,15 +378,16 @@ int cli_run(int argc, char **argv)
     else
         print_text(r, rc, &err);
     if (o.transcript) {
-        uint8_t *tb;
-        size_t tl;
+        uint8_t *tb = NULL;
+        size_t tl = 0;
         kp_error terr;
-        if (kp_transcript_encode(kp_run_transcript(r), &tb, &tl, &terr) ||
-            file_write_atomic(o.transcript, tb, tl, 0644, &terr)) {
+        int trc = kp_transcript_encode(kp_run_transcript(r), &tb, &tl, &terr);
+        if (trc == KP_OK) trc = file_write_output(o.transcript, tb, tl, 0644, &terr);
+        kp_transcript_bytes_free(tb, tl);
+        if (trc) {
             status = cli_fail(&terr);
             goto done;
         }
-        kp_transcript_bytes_free(tb, tl);
     }
     if (rc) {
         status = cli_fail(&err);

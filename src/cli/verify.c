@@ -81,6 +81,6 @@ int cli_verify(int argc, char **argv)
         }
         kp_capsule_free(c);
     }
-    fflush(stdout);
+    cli_flush();
     return status;
 }

@@ -46,6 +46,16 @@ int cry_keyfile_write(const kp_key *k, int secret, char **out, size_t *len, kp_e
 /* Parses the secret JSON form (see kapsule.h); KP_E_KEY_FILE when it is
    malformed, has unknown or missing members, or its publics do not match. */
 int cry_keyfile_parse(const uint8_t *data, size_t len, kp_key **out, kp_error *err);
+/*
+ * Reads and parses the secret key file at path, checked as every secret
+ * key file is (the store's NAME.key and the node's node.key alike, so that
+ * one fault gets one code whichever way it is reached): a missing or
+ * unreadable file is an environment error (E_NO_FILE, E_PERMISSION, E_IO:
+ * exit 3); one readable by group or others is E_KEY_PERMISSIONS; anything
+ * that is not a well-formed key file (not a regular file, too large,
+ * malformed) is E_KEY_FILE. *out is freed with kp_key_free.
+ */
+int cry_keyfile_load(const char *path, kp_key **out, kp_error *err);
 /* Parses age's identity file format: one AGE-SECRET-KEY-1 line, with '#'
    comments and blank lines; a receive-only key. KP_E_AGE_KEY otherwise. */
 int cry_keyfile_parse_age(const uint8_t *data, size_t len, kp_key **out, kp_error *err);

@@ -100,7 +100,7 @@ static int write_new(const char *dir, const char *path, const char *name, const 
 
 static int make_dirs(const char *store, char *dir, size_t size, kp_error *err)
 {
-    int rc = file_mkdirs(store, 0700, err);
+    int rc = file_mkdir(store, 0700, err);
     if (rc) return rc;
     if ((rc = key_path(dir, size, store, NULL, "", err))) return rc;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) return err_errno(err, errno, "cannot create folder", dir);
@@ -173,17 +173,29 @@ int kp_key_import(const char *store, const char *name, const uint8_t *data, size
 int kp_key_load(const char *store, const char *name, kp_key **out, kp_error *err)
 {
     char path[PATH_MAX];
-    uint8_t *data = NULL;
-    size_t len = 0;
     struct stat st;
     int rc;
     if ((rc = check_name(name, err))) return rc;
     if (!store || !*store) return err_set(err, KP_E_ARG, "no store folder");
     if ((rc = key_path(path, sizeof path, store, name, ".key", err))) return rc;
-    if (lstat(path, &st) != 0) {
-        if (errno == ENOENT) return err_set(err, KP_E_NOT_FOUND, "no key '%s' in %s", name, store);
-        return err_errno(err, errno, "cannot open", path);
-    }
+    /* a name with no file is the caller's to fix, not the environment's */
+    if (lstat(path, &st) != 0 && errno == ENOENT)
+        return err_set(err, KP_E_NOT_FOUND, "no key '%s' in %s", name, store);
+    kp_key *k = NULL;
+    if ((rc = cry_keyfile_load(path, &k, err))) return rc;
+    cry_key_set_name(k, name);
+    *out = k;
+    return KP_OK;
+}
+
+int cry_keyfile_load(const char *path, kp_key **out, kp_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    struct stat st;
+    int rc;
+    if (lstat(path, &st) != 0) return err_errno(err, errno, "cannot open", path);
+    /* a link, folder or FIFO is no key file (and a FIFO would hang the read) */
     if (!S_ISREG(st.st_mode)) return err_set(err, KP_E_KEY_FILE, "%s is not a regular file", path);
     if (st.st_mode & 077)
         return err_set(err, KP_E_KEY_PERMISSIONS,
@@ -202,7 +214,6 @@ int kp_key_load(const char *store, const char *name, kp_key **out, kp_error *err
         err_prefix(err, "%s", path);
         return rc;
     }
-    cry_key_set_name(k, name);
     *out = k;
     return KP_OK;
 }

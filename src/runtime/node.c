@@ -4,8 +4,8 @@
  * key store's secret file format (kapsule.h), mode 0600; it is made on
  * first use by writing a temporary file and linking it into place, so two
  * processes starting at once end up with one key (the loser reads the
- * winner's). A key file readable by group or others is refused, as the
- * key store refuses one.
+ * winner's). It is loaded and refused exactly as the key store's secret
+ * files are (cry_keyfile_load).
  *
  * The checkpoint origin defaults to "kapsule/<hostname>/<8 hex digits of
  * SHA-256 of the node's public key>": the host alone is not unique (every
@@ -17,37 +17,22 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "crypto/key.h"
 #include "runtime/runtime.h"
-#include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
 
-/* The node key file at path, checked: private, Ed25519. *out is freed
-   with kp_key_free. */
+/* The node key file at path, checked as the key store's secret files are
+   (cry_keyfile_load: one code per fault whichever verb reached it), and
+   Ed25519. *out is freed with kp_key_free. */
 static int load(const char *path, kp_key **out, kp_error *err)
 {
-    struct stat sb;
-    if (stat(path, &sb) != 0) return err_errno(err, errno, "reading the node key", path);
-    if (sb.st_mode & 077)
-        return err_set(err, KP_E_KEY_PERMISSIONS,
-                       "%s is accessible to other users (fix: chmod 600)", path);
-    uint8_t *data;
-    size_t len;
-    int rc = file_read_all(path, CRY_KEYFILE_MAX, &data, &len, err);
-    if (rc) return rc;
     kp_key *k = NULL;
-    rc = cry_keyfile_parse(data, len, &k, err);
-    cry_wipe(data, len);
-    mem_free(data, len + 1);
-    if (rc) {
-        err_prefix(err, "%s", path);
-        return rc;
-    }
+    int rc = cry_keyfile_load(path, &k, err);
+    if (rc) return rc;
     if (k->alg != KP_ALG_ED25519) {
         kp_key_free(k);
         return err_set(err, KP_E_KEY_FILE, "%s: the node key must be Ed25519", path);

@@ -478,7 +478,7 @@ int store_open_with(const char *dir, unsigned flags, const store_migration *list
             goto fail;
         }
         if ((rc = no_store(dir, flags, "missing", err)) != KP_OK) goto fail;
-        if ((rc = file_mkdirs(dir, 0700, err)) != KP_OK) goto fail;
+        if ((rc = file_mkdir(dir, 0700, err)) != KP_OK) goto fail;
         /* Made here so that it is private: SQLite would use 0644, and its
            -wal and -shm files copy the database file's mode. */
         int fd = open((char *)path.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

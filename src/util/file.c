@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,6 +56,22 @@ int file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, kp_e
     return KP_OK;
 }
 
+/* Writes all of data to fd, which names path in messages. */
+static int write_all(int fd, const void *data, size_t len, const char *path, kp_error *err)
+{
+    const uint8_t *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return err_errno(err, errno, "cannot write", path);
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return KP_OK;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                       kp_error *err)
 {
@@ -63,19 +80,11 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
     if (n < 0 || (size_t)n >= sizeof tmp) return err_set(err, KP_E_ARG, "path too long: %s", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) return err_errno(err, errno, "cannot create", tmp);
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return err_errno(err, e, "cannot write", tmp);
-        }
-        p += w;
-        left -= (size_t)w;
+    int rc = write_all(fd, data, len, tmp, err);
+    if (rc) {
+        close(fd);
+        unlink(tmp);
+        return rc;
     }
     if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
         int e = errno;
@@ -96,6 +105,56 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
     return KP_OK;
 }
 
+/* A FIFO or a device, written in place: opening it without O_CREAT or
+   O_TRUNC is what keeps it what it is. */
+static int write_in_place(const char *path, const void *data, size_t len, kp_error *err)
+{
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return err_errno(err, errno, "cannot open", path);
+    struct stat st;
+    int rc = KP_OK;
+    if (fstat(fd, &st) != 0)
+        rc = err_errno(err, errno, "cannot reach", path);
+    else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        /* swapped for a file since it was looked at: writing it untruncated
+           would leave a mix of old and new bytes */
+        rc = err_set(err, KP_E_IO, "%s changed while it was being opened", path);
+    if (rc == KP_OK) rc = write_all(fd, data, len, path, err);
+    /* a disk's bytes are not written until synced; a FIFO or a terminal
+       cannot be synced (EINVAL) and needs not be */
+    if (rc == KP_OK && S_ISBLK(st.st_mode) && fsync(fd) != 0)
+        rc = err_errno(err, errno, "cannot sync", path);
+    if (close(fd) != 0 && rc == KP_OK) rc = err_errno(err, errno, "cannot close", path);
+    return rc;
+}
+
+int file_write_output(const char *path, const void *data, size_t len, mode_t mode,
+                      kp_error *err)
+{
+    struct stat st;
+    char real[PATH_MAX];
+    const char *target = path;
+    if (lstat(path, &st) != 0) {
+        if (errno != ENOENT) return err_errno(err, errno, "cannot reach", path);
+        return file_write_atomic(path, data, len, mode, err);
+    }
+    if (S_ISLNK(st.st_mode)) {
+        if (!realpath(path, real)) {
+            if (errno == ENOENT)
+                return err_set(err, KP_E_NO_FILE,
+                               "%s is a symbolic link to nothing (name the file it should be)",
+                               path);
+            return err_errno(err, errno, "cannot follow the link", path);
+        }
+        if (stat(real, &st) != 0) return err_errno(err, errno, "cannot reach", real);
+        target = real;
+    }
+    if (S_ISREG(st.st_mode)) return file_write_atomic(target, data, len, mode, err);
+    if (S_ISDIR(st.st_mode))
+        return err_set(err, KP_E_IO, "%s is a folder: name a file to write", path);
+    return write_in_place(target, data, len, err);
+}
+
 int file_mkdirs(const char *dir, mode_t mode, kp_error *err)
 {
     char path[PATH_MAX];
@@ -108,6 +167,21 @@ int file_mkdirs(const char *dir, mode_t mode, kp_error *err)
         path[i] = 0;
         if (mkdir(path, mode) != 0 && errno != EEXIST) return err_errno(err, errno, "cannot create folder", path);
         path[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0) return err_errno(err, errno, "cannot open folder", dir);
+    if (!S_ISDIR(st.st_mode)) return err_set(err, KP_E_IO, "%s is not a folder", dir);
+    return KP_OK;
+}
+
+int file_mkdir(const char *dir, mode_t mode, kp_error *err)
+{
+    if (mkdir(dir, mode) != 0 && errno != EEXIST) {
+        if (errno == ENOENT)
+            return err_set(err, KP_E_NO_FILE,
+                           "cannot create folder %s: the folder it would be in does not exist",
+                           dir);
+        return err_errno(err, errno, "cannot create folder", dir);
     }
     struct stat st;
     if (stat(dir, &st) != 0) return err_errno(err, errno, "cannot open folder", dir);

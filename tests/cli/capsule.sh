@@ -117,6 +117,17 @@ printf '\xd2\x84\x43\xa1\x01\x26\xa0\x41\x00\x40' >"$T/tiny"
 expect_err "a short signature" "E_SIG_MALFORMED: signature is 0 bytes, not 64 \(at byte 9\)" 1 "$KAPSULE" inspect "$T/tiny"
 expect_exit "verify it" 1 "$KAPSULE" verify "$T/tiny"
 check "verify names the code and offset" grep -q "^FAIL .*E_SIG_MALFORMED: signature is 0 bytes, not 64 (at byte 9)" "$OUT"
+# a COSE alg outside int64's small range prints as its value (issue 11:
+# -257 was "-1-256"), in inspect's text and JSON and in verify's lines
+printf '\xd2\x84\x45\xa1\x01\x39\x01\x00\xa0\x41\x00\x40' >"$T/alg257"
+expect_err "COSE alg -257 in inspect" "^kapsule: E_CAPSULE_ALG: COSE algorithm -257 is not supported" 1 "$KAPSULE" inspect "$T/alg257"
+expect_exit "COSE alg -257 in inspect --json" 1 "$KAPSULE" inspect --json "$T/alg257"
+check "COSE alg -257 in inspect --json: the message" grep -q "COSE algorithm -257 is not supported" "$OUT" "$ERR"
+expect_exit "COSE alg -257 in verify" 1 "$KAPSULE" verify "$T/alg257"
+check "COSE alg -257 in verify: the line" grep -q "E_CAPSULE_ALG: COSE algorithm -257 is not supported" "$OUT"
+check "COSE alg -257 nowhere as -1-256" sh -c '! grep -q -- "-1-" "$0" "$1"' "$OUT" "$ERR"
+printf '\xd2\x84\x4b\xa1\x01\x3b\xff\xff\xff\xff\xff\xff\xff\xff\xa0\x41\x00\x40' >"$T/algmin"
+expect_err "COSE alg -2^64 in inspect" "^kapsule: E_CAPSULE_ALG: COSE algorithm -18446744073709551616 is not supported" 1 "$KAPSULE" inspect "$T/algmin"
 
 # pack refuses bad fields with the field's code, and usage with exit 2
 expect_err "type with upper case" "E_CAPSULE_FIELD: type" 1 "$KAPSULE" pack --type Post --key k_ed25519 -o "$T/x"

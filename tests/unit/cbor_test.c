@@ -353,6 +353,33 @@ TEST(appendix_a_out_of_profile_rejected)
     REJECT("bf6346756ef563416d7421ff", KP_E_CBOR_INDEFINITE, 0);
 }
 
+/* Messages print an integer's value: -257, not the -1-256 of its encoding
+   (issue 11), over all of CBOR's range. */
+TEST(integer_text_is_the_value)
+{
+    static const struct {
+        const char *h, *text;
+    } v[] = {
+        {"00", "0"},
+        {"17", "23"},
+        {"20", "-1"},
+        {"38ff", "-256"},
+        {"390100", "-257"},
+        {"3b7fffffffffffffff", "-9223372036854775808"},
+        {"3b8000000000000000", "-9223372036854775809"},
+        {"3bffffffffffffffff", "-18446744073709551616"},
+        {"1bffffffffffffffff", "18446744073709551615"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        cbor_item it;
+        kp_error e;
+        CHECK_EQ(parse_hex(v[i].h, &it, &e), KP_OK);
+        char t[CBOR_INT_TEXT_BYTES];
+        cbor_int_text(&it, t);
+        CHECK_STR(t, v[i].text);
+    }
+}
+
 /* ---- shortest form ------------------------------------------------------------------ */
 
 TEST(integer_boundaries_encode_shortest)

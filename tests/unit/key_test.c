@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,14 +19,40 @@ static const kp_key_alg algs[] = {KP_ALG_ED25519, KP_ALG_P256, KP_ALG_SECP256K1}
 
 static char store[256];
 
-/* A store folder that does not exist yet, below a fresh test folder
-   (testdir.h removes them all when the program ends). */
+/* A store folder that does not exist yet, in a fresh test folder that
+   does (a store's parent must: E_NO_FILE otherwise); testdir.h removes
+   them all when the program ends. */
 static void fresh_store(void)
 {
     static int n;
     char name[32];
     snprintf(name, sizeof name, "keys%d", n++);
-    snprintf(store, sizeof store, "%s/s", test_dir(name, 1));
+    const char *dir = test_dir(name, 1);
+    if (mkdir(dir, 0700) != 0) abort();
+    snprintf(store, sizeof store, "%s/s", dir);
+}
+
+/* The store folder is made, its parent is not: a mistyped path is an
+   error rather than a new tree of folders (issue 11). */
+TEST(store_folder_needs_its_parent)
+{
+    char deep[400];
+    snprintf(deep, sizeof deep, "%s/a/b", test_dir("noparent", 1));
+    kp_key *k = NULL;
+    kp_error e;
+    CHECK_EQ(kp_key_new(deep, "x", KP_ALG_ED25519, &k, &e), KP_E_NO_FILE);
+    CHECK(k == NULL);
+    struct stat sb;
+    CHECK(stat(test_dir("noparent", 0), &sb) != 0 && errno == ENOENT);
+    kp_store *st = NULL;
+    CHECK_EQ(kp_store_open(deep, KP_STORE_CREATE, &st, &e), KP_E_NO_FILE);
+    CHECK(st == NULL);
+    CHECK(stat(test_dir("noparent", 0), &sb) != 0 && errno == ENOENT);
+    /* one level, under a folder that exists, is made */
+    fresh_store();
+    CHECK_EQ(kp_key_new(store, "x", KP_ALG_ED25519, &k, &e), KP_OK);
+    kp_key_free(k);
+    CHECK(stat(store, &sb) == 0 && S_ISDIR(sb.st_mode));
 }
 
 TEST(generate_sign_verify_each_algorithm)
