@@ -21,7 +21,9 @@ static const char usage_text[] =
     "  head                      the latest signed checkpoint (C2SP tlog-checkpoint note)\n"
     "  show [N | --from A --to B] [--json]\n"
     "                            entries (all by default; --to is inclusive): index,\n"
-    "                            leaf hash and the entry, base64\n"
+    "                            leaf hash (base64) and the entry decoded as JSON\n"
+    "                            (base64 when it is not CBOR); --json: both, as\n"
+    "                            \"entry\" (base64) and \"decoded\"\n"
     "  prove N [--size S]        inclusion proof of entry N in the tree of size S\n"
     "                            (default: the whole log), as JSON\n"
     "  consistency A B           consistency proof from tree size A to B, as JSON\n"
@@ -187,17 +189,25 @@ static int sub_show(kp_store *st, const opts *o)
         }
         uint8_t leaf[KP_LOG_HASH_BYTES];
         kp_log_leaf_hash(data, len, leaf);
+        /* entries the runtime appends are CBOR maps: shown decoded, beside
+           the exact bytes (base64) the tree hashes */
+        char *dec = NULL;
+        kp_error de;
+        if (len && kp_cbor_to_json(data, len, 0, &dec, &de) != KP_OK) dec = NULL;
         if (o->json) {
-            json_array_append_new(arr, json_pack("{s:I,s:o,s:o}", "index", (json_int_t)i,
-                                                 "leaf_hash", b64(leaf, sizeof leaf), "entry",
-                                                 b64(data, len)));
+            json_t *x = json_pack("{s:I,s:o,s:o}", "index", (json_int_t)i, "leaf_hash",
+                                  b64(leaf, sizeof leaf), "entry", b64(data, len));
+            json_t *dj = dec ? json_loads(dec, 0, NULL) : NULL;
+            if (dj) json_object_set_new(x, "decoded", dj);
+            json_array_append_new(arr, x);
         } else {
-            json_t *l = b64(leaf, sizeof leaf), *d = b64(data, len);
+            json_t *l = b64(leaf, sizeof leaf), *d = dec ? NULL : b64(data, len);
             printf("%llu %s %s\n", (unsigned long long)i, json_string_value(l),
-                   len ? json_string_value(d) : "-");
+                   dec ? dec : len ? json_string_value(d) : "-");
             json_decref(l);
             json_decref(d);
         }
+        kp_text_free(dec);
         if (i == UINT64_MAX) break;
     }
     mem_free(data, cap);

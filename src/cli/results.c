@@ -15,7 +15,8 @@ static const char usage_text[] =
     "usage: kapsule results ID [--json] [--store DIR]\n"
     "\n"
     "What the logic module of stored capsule ID said: module, verdict, reason,\n"
-    "the result it submitted (text when printable, else hex), fuel used, the\n"
+    "the result it submitted (text when printable, CBOR decoded as JSON, else\n"
+    "hex; --json: \"result\", \"result_cbor\", \"result_hex\"), fuel used, the\n"
     "transcript root and policy hash, and the log entry that records them.\n"
     "Exit status: 0 ok, 1 no such capsule or no result (a capsule without logic\n"
     "has none), 2 usage, 3 environment.\n";
@@ -75,6 +76,10 @@ int cli_results(int argc, char **argv)
     }
     cry_hex(res_hex, data ? data : (const uint8_t *)"", rlen);
     int text = submitted && printable(data, rlen);
+    /* a result in CBOR (what the SDK's helpers write) is shown decoded */
+    char *dec = NULL;
+    kp_error de;
+    if (submitted && !text && kp_cbor_to_json(data, rlen, 0, &dec, &de) != KP_OK) dec = NULL;
     const char *verdict = verdict_code == 1 ? "accept" : "reject";
     if (json) {
         json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:I}", "id", pos, "module", mod,
@@ -83,6 +88,8 @@ int cli_results(int argc, char **argv)
                               pol, "log_index", (json_int_t)kp_result_log_index(r));
         json_object_set_new(o, "result_hex", submitted ? json_string(res_hex) : json_null());
         if (text) json_object_set_new(o, "result", json_stringn((const char *)data, rlen));
+        json_t *dj = dec ? json_loads(dec, 0, NULL) : NULL;
+        if (dj) json_object_set_new(o, "result_cbor", dj);
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (s) puts(s);
         free(s);
@@ -94,6 +101,8 @@ int cli_results(int argc, char **argv)
             printf("result      none\n");
         else if (text)
             printf("result      %.*s\n", (int)rlen, (const char *)data);
+        else if (dec)
+            printf("result      %s\n", dec);
         else
             printf("result      %s\n", res_hex);
         printf("fuel        %llu\ntranscript  %s\npolicy      %s\nlog         entry %llu\n",
@@ -101,6 +110,7 @@ int cli_results(int argc, char **argv)
                (unsigned long long)kp_result_log_index(r));
     }
     free(res_hex);
+    kp_text_free(dec);
 out:
     kp_result_free(r);
     kp_store_close(st);

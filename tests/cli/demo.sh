@@ -40,4 +40,18 @@ assert p['author'][1].hex() == alice['public_key'], 'author is not alice'"
 check "the policy hash is printed once" [ "$(grep -c "$("$KAPSULE" policy hash "$H/policy.json")" "$T/report")" = 1 ]
 check "one identity per line" [ "$(grep -cE '^  (alice|bob|mallory) +ed25519 +age1[a-z0-9]+$' "$T/report")" = 3 ]
 expect_ok "the demo's store verifies" env KAPSULE_HOME="$H" "$KAPSULE" log verify
+# issue 19: results and log entries are shown decoded, not as hex or base64
+RANK=$($PY -c "import json; print(json.load(open('$H/inbox/ids.json'))['rank-all'])")
+expect_ok "results of the rank capsule" env KAPSULE_HOME="$H" "$KAPSULE" results "$RANK" --json
+check "the rank result is decoded from CBOR" $PY -c "
+import json; r = json.load(open('$OUT'))
+assert isinstance(r['result_cbor'], list) and len(r['result_cbor'][0][0]) == 64, r.get('result_cbor')"
+expect_ok "results in text" env KAPSULE_HOME="$H" "$KAPSULE" results "$RANK"
+check "shows the decoded result, not hex" grep -q '^result      \[\["' "$OUT"
+expect_ok "log show 0 --json" env KAPSULE_HOME="$H" "$KAPSULE" log show 0 --json
+check "the first entry is decoded: a module registration" $PY -c "
+import json; e = json.load(open('$OUT'))[0]
+assert e['decoded']['decision'] == 'module' and e['entry'], e"
+expect_ok "log show 0" env KAPSULE_HOME="$H" "$KAPSULE" log show 0
+check "in text, decoded too" grep -q '"decision":"module"' "$OUT"
 finish
