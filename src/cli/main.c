@@ -38,7 +38,8 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: kapsule VERB [options]   (kapsule VERB --help for more)\n\nverbs:\n");
+    fprintf(f, "usage: kapsule VERB [options]   (kapsule help VERB, or VERB --help, for more;\n"
+               "       kapsule -V for the version)\n\nverbs:\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
     fprintf(f, "\nexit status: 0 ok, 1 invalid or rejected, 2 usage, 3 environment\n");
@@ -94,7 +95,24 @@ static int run(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (strcmp(argv[1], "--version") == 0) return cli_version(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cli_version(argc - 1, argv + 1);
+    /* "kapsule help [VERB]" is "kapsule [VERB] --help" */
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc == 2) {
+            usage(stdout);
+            return 0;
+        }
+        if (argc > 3) return cli_usage("help", "help takes one VERB");
+        for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+            if (strcmp(argv[2], verbs[i].name) == 0) {
+                char *a[] = {argv[2], "--help", NULL};
+                return verbs[i].run(2, a);
+            }
+        fprintf(stderr, "kapsule: unknown verb '%s'\n", argv[2]);
+        usage(stderr);
+        return 2;
+    }
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (strcmp(argv[1], verbs[i].name) == 0) return verbs[i].run(argc - 1, argv + 1);
     fprintf(stderr, "kapsule: unknown verb '%s'\n", argv[1]);
