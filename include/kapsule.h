@@ -103,6 +103,10 @@ KP_API const char *kp_version(void);
  * sorted. *json is freed with kp_text_free.
  */
 KP_API int kp_cbor_to_json(const uint8_t *p, size_t len, int pretty, char **json, kp_error *err);
+/* The length of the complete CBOR item that p[0..len) starts with, or 0
+   when it holds none (too short, or malformed): how a stream of capsule
+   files written one after the other is split, with no other framing. */
+KP_API size_t kp_cbor_item_len(const uint8_t *p, size_t len);
 
 /* ---- crypto and keys ------------------------------------------------------ */
 

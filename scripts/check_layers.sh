@@ -33,7 +33,8 @@ src/cli/common.c util
 src/cli/exec.c util
 src/cli/export.c util
 src/cli/import.c util
-src/cli/ingest.c cbor crypto util
+src/cli/ingest.c crypto util
+src/cli/inputs.c util
 src/cli/inspect.c crypto
 src/cli/key.c crypto util
 src/cli/ledger.c util

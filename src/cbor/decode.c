@@ -271,6 +271,13 @@ const uint8_t *cbor_skip(const uint8_t *p, const uint8_t *end)
     return p;
 }
 
+size_t kp_cbor_item_len(const uint8_t *p, size_t len)
+{
+    if (!p || len == 0) return 0;
+    const uint8_t *next = cbor_skip(p, p + len);
+    return next ? (size_t)(next - p) : 0;
+}
+
 static int read_item(const uint8_t *p, const uint8_t *end, size_t off, cbor_item *out)
 {
     head h;

@@ -76,6 +76,14 @@ int cli_inspect(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_open(int argc, char **argv);
 int cli_ingest(int argc, char **argv);
+/* Reads all of path ("-": standard input) into *data (*len bytes, with a
+   NUL after them), at most max (KP_E_LIMIT beyond); freed with
+   cli_input_free. */
+int cli_read_input(const char *path, size_t max, uint8_t **data, size_t *len, kp_error *e);
+void cli_input_free(uint8_t *data, size_t len);
+/* The *.kapsule files of dir, in name order (inputs.c): *paths (count of
+   them, each malloc'd) is freed by the caller, also on failure. */
+int cli_list_dir(const char *dir, char ***paths, size_t *count, kp_error *e);
 /* What ingest and import print per capsule (ingest.c): a line, or with
    json one JSON object, per outcome, counted; progress on a terminal. */
 typedef struct cli_outcomes {

@@ -111,6 +111,16 @@ int cli_capsule_load(const char *path, kp_capsule **c, kp_error *e)
     return rc;
 }
 
+int cli_read_input(const char *path, size_t max, uint8_t **data, size_t *len, kp_error *e)
+{
+    return file_read_all(path, max, data, len, e);
+}
+
+void cli_input_free(uint8_t *data, size_t len)
+{
+    if (data) mem_free(data, len + 1);
+}
+
 int cli_key_public(const char *store, const char *arg, kp_key_alg *alg, uint8_t *pk, size_t *len,
                    kp_error *e)
 {

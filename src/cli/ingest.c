@@ -12,7 +12,6 @@
  * item that is not a capsule is ingested (rejected) and stops the stream
  * with E_INGEST_STREAM, since where the next one begins is then unknown.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -21,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cbor/cbor.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "util/alloc.h"
@@ -275,8 +273,8 @@ static int feed_stream(runner *r, kp_error *e)
     size_t k = 0;
     char label[64];
     while (rc == KP_OK && p < end) {
-        const uint8_t *next = cbor_skip(p, end);
-        if (!next) next = end; /* the rest is one (bad) input */
+        size_t item = kp_cbor_item_len(p, (size_t)(end - p));
+        const uint8_t *next = item ? p + item : end; /* else the rest is one (bad) input */
         snprintf(label, sizeof label, "stdin #%zu", ++k);
         r->x->file = label;
         /* An item that is not a capsule may not end where its bytes say
@@ -304,46 +302,6 @@ static int feed_stream(runner *r, kp_error *e)
     return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The *.kapsule files of dir, sorted; *paths freed by the caller. */
-static int list_dir(const char *dir, char ***paths, size_t *count, kp_error *e)
-{
-    DIR *d = opendir(dir);
-    if (!d) return err_errno(e, errno, "opening folder", dir);
-    char **v = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    int rc = KP_OK;
-    while ((de = readdir(d)) != NULL) {
-        size_t l = strlen(de->d_name);
-        if (l <= 8 || strcmp(de->d_name + l - 8, ".kapsule") != 0) continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            char **nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                rc = err_set(e, KP_E_NOMEM, "out of memory");
-                break;
-            }
-            v = nv;
-            cap = nc;
-        }
-        size_t pl = strlen(dir) + l + 2;
-        if (!(v[n] = malloc(pl))) {
-            rc = err_set(e, KP_E_NOMEM, "out of memory");
-            break;
-        }
-        snprintf(v[n++], pl, "%s/%s", dir, de->d_name);
-    }
-    closedir(d);
-    if (n) qsort(v, n, sizeof *v, by_name);
-    *paths = v;
-    *count = n;
-    return rc;
-}
 
 static int parse_count(const char *s, size_t *out)
 {
@@ -447,7 +405,7 @@ int cli_ingest(int argc, char **argv)
         if (strcmp(pos[i], "-") != 0 && stat(pos[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
             char **paths = NULL;
             size_t n = 0;
-            rc = list_dir(pos[i], &paths, &n, &e);
+            rc = cli_list_dir(pos[i], &paths, &n, &e);
             x.total += n;
             for (size_t k = 0; rc == KP_OK && k < n; k++) rc = feed_file(&r, paths[k], &e);
             for (size_t k = 0; k < n; k++) free(paths[k]);

@@ -109,6 +109,18 @@ assert isinstance(b["error"]["offset"], int)
 ' "$OUT"
 expect_exit "verify a missing file exits 3" 3 "$KAPSULE" verify "$T/p256.kapsule" "$T/nothing"
 check "E_NO_FILE" grep -q "^FAIL $T/nothing E_NO_FILE" "$OUT"
+# issue 19: verify takes folders and streams as ingest does
+mkdir -p "$T/vdir"
+cp "$T/p256.kapsule" "$T/vdir/a.kapsule"
+cp "$T/bad.kapsule" "$T/vdir/b.kapsule"
+echo "not a capsule" >"$T/vdir/notes.txt"
+expect_exit "verify DIR: every *.kapsule, sorted" 1 "$KAPSULE" verify "$T/vdir"
+check "two lines, in name order, the .txt left out" sh -c "[ \$(wc -l <'$OUT') -eq 2 ] && head -1 '$OUT' | grep -q '^OK .*/vdir/a.kapsule$' && tail -1 '$OUT' | grep -q '^FAIL .*/vdir/b.kapsule E_SIG_INVALID'"
+expect_ok "cat a b | verify -" sh -c "cat '$T/p256.kapsule' '$T/ed25519.kapsule' | '$KAPSULE' verify -"
+check "two stream items" sh -c "grep -c '^OK .* stdin #[12]$' '$OUT' | grep -qx 2"
+expect_exit "a stream with a truncated tail" 1 sh -c "{ cat '$T/p256.kapsule'; head -c 50 '$T/ed25519.kapsule'; } | '$KAPSULE' verify -"
+check "the tail is one input, E_TRUNCATED" grep -q '^FAIL stdin #2 E_TRUNCATED' "$OUT"
+expect_exit "verify - twice is a usage error" 2 "$KAPSULE" verify - -
 expect_exit "inspect a damaged signature exits 1" 1 "$KAPSULE" inspect "$T/bad.kapsule"
 check "and says INVALID" grep -q "^signature:   INVALID (E_SIG_INVALID" "$OUT"
 expect_err "open a damaged capsule" "E_SIG_INVALID" 1 "$KAPSULE" open "$T/bad.kapsule"
